@@ -1,0 +1,182 @@
+"""PynamoDB models of the three tables in `infra/template.yaml`.
+
+The table names are not known until the settings are read, so these classes
+are bases: `bind_tables` makes subclasses that carry the real names. The key
+schema and index names here must match the template; a test checks that.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+M = TypeVar("M", bound=Model)
+
+
+class ByDayIndex(GlobalSecondaryIndex["ComplaintItem"]):
+    """Complaints received on one local day of one market, in sharded partitions."""
+
+    class Meta:
+        index_name = "by_day"
+        projection = AllProjection()
+
+    day_shard = UnicodeAttribute(hash_key=True)
+    received_at = UnicodeAttribute(range_key=True)
+
+
+class ByQueueIndex(GlobalSecondaryIndex["ComplaintItem"]):
+    """Open complaints of one department in one state, soonest due first."""
+
+    class Meta:
+        index_name = "by_queue"
+        projection = AllProjection()
+
+    queue_key = UnicodeAttribute(hash_key=True)
+    due_at = UnicodeAttribute(range_key=True)
+
+
+class ByMobileIndex(GlobalSecondaryIndex["ComplaintItem"]):
+    """A complainant's complaints, found by a keyed hash of their mobile number."""
+
+    class Meta:
+        index_name = "by_mobile"
+        projection = KeysOnlyProjection()
+
+    mobile_hash = UnicodeAttribute(hash_key=True)
+    received_at = UnicodeAttribute(range_key=True)
+
+
+class ByEmailIndex(GlobalSecondaryIndex["ComplaintItem"]):
+    """A complainant's complaints, found by a keyed hash of their e-mail address."""
+
+    class Meta:
+        index_name = "by_email"
+        projection = KeysOnlyProjection()
+
+    email_hash = UnicodeAttribute(hash_key=True)
+    received_at = UnicodeAttribute(range_key=True)
+
+
+class PersonalMap(MapAttribute[str, Any]):
+    """Every piece of personal data and free text, kept together."""
+
+    name = UnicodeAttribute(null=True)
+    mobile = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    national_id = UnicodeAttribute(null=True)
+    policy_number = UnicodeAttribute(null=True)
+    postal_address = UnicodeAttribute(null=True)
+    preferred_channel = UnicodeAttribute(null=True)
+    channel_reference = UnicodeAttribute(null=True)
+    description = UnicodeAttribute()
+    remedy_sought = UnicodeAttribute(null=True)
+
+
+class MilestoneMap(MapAttribute[str, Any]):
+    code = UnicodeAttribute()
+    at = UnicodeAttribute()
+
+
+class ComplaintItem(Model):
+    """One complaint; `version` makes every change conditional on the last read."""
+
+    class Meta:
+        table_name = "complaints"
+
+    tracking_code = UnicodeAttribute(hash_key=True)
+    version = VersionAttribute()
+    market = UnicodeAttribute()
+    language = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    social_network = UnicodeAttribute(null=True)
+    kind = UnicodeAttribute()
+    category = UnicodeAttribute()
+    received_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    due_at = UnicodeAttribute()
+    status = UnicodeAttribute()
+    urgency = UnicodeAttribute()
+    importance = UnicodeAttribute()
+    priority = UnicodeAttribute()
+    health_or_safety = BooleanAttribute()
+    triage_reason = UnicodeAttribute()
+    consent_contact = BooleanAttribute()
+    consent_disclose = BooleanAttribute()
+    department = UnicodeAttribute(null=True)
+    received_by = UnicodeAttribute(null=True)
+    milestones = ListAttribute(of=MilestoneMap)
+    personal = PersonalMap()
+    day_shard = UnicodeAttribute()
+    queue_key = UnicodeAttribute(null=True)
+    mobile_hash = UnicodeAttribute(null=True)
+    email_hash = UnicodeAttribute(null=True)
+    purge_at = TTLAttribute(null=True)
+
+    by_day = ByDayIndex()
+    by_queue = ByQueueIndex()
+    by_mobile = ByMobileIndex()
+    by_email = ByEmailIndex()
+
+
+class HistoryItem(Model):
+    """One append-only event; `seq` is the complaint's version after the change."""
+
+    class Meta:
+        table_name = "history"
+
+    tracking_code = UnicodeAttribute(hash_key=True)
+    seq = NumberAttribute(range_key=True)
+    at = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    action = UnicodeAttribute()
+    from_status = UnicodeAttribute(null=True)
+    to_status = UnicodeAttribute()
+    public = BooleanAttribute()
+    details = MapAttribute[str, Any](default=dict)
+
+
+class IdempotencyItem(Model):
+    """A client's submission key, kept until its TTL passes."""
+
+    class Meta:
+        table_name = "idempotency"
+
+    idempotency_key = UnicodeAttribute(hash_key=True)
+    fingerprint = UnicodeAttribute()
+    response = MapAttribute[str, Any]()
+    expires_at = TTLAttribute()
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The model classes bound to this deployment's table names."""
+
+    complaints: type[ComplaintItem]
+    history: type[HistoryItem]
+    idempotency: type[IdempotencyItem]
+
+
+def bind_tables(complaints: str, history: str, idempotency: str, region: str) -> Tables:
+    """Model classes that read and write the named tables in the region."""
+    return Tables(
+        _bound(ComplaintItem, complaints, region),
+        _bound(HistoryItem, history, region),
+        _bound(IdempotencyItem, idempotency, region),
+    )
+
+
+def _bound(base: type[M], table_name: str, region: str) -> type[M]:
+    meta = type("Meta", (), {"table_name": table_name, "region": region})
+    return type(base.__name__, (base,), {"Meta": meta, "__module__": base.__module__})

@@ -1,0 +1,89 @@
+"""Configuration, read once per Lambda container from the environment.
+
+Every name here is set by `infra/functions.yaml` from a resource of
+`infra/template.yaml` on AWS, and by the local stack from the same template
+deployed into the embedded emulator. Nothing is hard-coded.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from chalicelib.domain.errors import ConfigurationError
+
+#: Environment variable -> what it names. The template overlay and the local
+#: stack must set every one of them.
+ENVIRONMENT: dict[str, str] = {
+    "COMPLAINTS_TABLE": "DynamoDB table of complaints (key: tracking code)",
+    "COMPLAINTS_STREAM_ARN": "stream of the complaints table",
+    "HISTORY_TABLE": "DynamoDB table of append-only history events",
+    "IDEMPOTENCY_TABLE": "DynamoDB table of idempotency keys (with TTL)",
+    "ROUTING_QUEUE_URL": "SQS queue that carries new complaints to the router",
+    "ROUTING_QUEUE_NAME": "name of that queue (Chalice reads it at import)",
+    "ROUTING_DLQ_URL": "dead-letter queue of the routing queue",
+    "STREAM_FAILURE_QUEUE_URL": "on-failure destination of the stream mapping",
+    "DEPARTMENT_TOPIC_ARN": "SNS topic that notifies departments",
+    "SUPERVISOR_TOPIC_ARN": "SNS topic that alerts supervisors",
+    "REPORT_BUCKET": "S3 bucket for reports",
+    "DATA_KEY_ARN": "KMS key that encrypts the data at rest",
+    "USER_POOL_ID": "Cognito user pool of staff",
+    "USER_POOL_CLIENT_ID": "Cognito app client of the staff console",
+}
+
+_OPTIONAL_DEFAULTS: dict[str, str] = {
+    "STAGE": "dev",
+    "LOG_LEVEL": "INFO",
+    "IDEMPOTENCY_TTL_HOURS": "24",
+    "MAX_BODY_BYTES": "65536",
+    "DAY_SHARDS": "8",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Names of the resources and the knobs the functions run with."""
+
+    complaints_table: str
+    complaints_stream_arn: str
+    history_table: str
+    idempotency_table: str
+    routing_queue_url: str
+    routing_queue_name: str
+    routing_dlq_url: str
+    stream_failure_queue_url: str
+    department_topic_arn: str
+    supervisor_topic_arn: str
+    report_bucket: str
+    data_key_arn: str
+    user_pool_id: str
+    user_pool_client_id: str
+    region: str = "us-east-1"
+    stage: str = "dev"
+    log_level: str = "INFO"
+    idempotency_ttl_hours: int = 24
+    max_body_bytes: int = 65536
+    day_shards: int = 8
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read and check the settings; a missing name fails the cold start."""
+        env = os.environ if environ is None else environ
+        missing = sorted(name for name in ENVIRONMENT if not env.get(name))
+        if missing:
+            raise ConfigurationError(f"missing environment variables: {', '.join(missing)}")
+        values = {name.lower(): env[name] for name in ENVIRONMENT}
+        optional = {name: env.get(name) or default for name, default in _OPTIONAL_DEFAULTS.items()}
+        try:
+            return cls(
+                **values,
+                region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+                stage=optional["STAGE"],
+                log_level=optional["LOG_LEVEL"],
+                idempotency_ttl_hours=int(optional["IDEMPOTENCY_TTL_HOURS"]),
+                max_body_bytes=int(optional["MAX_BODY_BYTES"]),
+                day_shards=int(optional["DAY_SHARDS"]),
+            )
+        except ValueError as exc:
+            raise ConfigurationError(f"a numeric setting is not a number: {exc}") from exc
