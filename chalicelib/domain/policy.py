@@ -141,7 +141,8 @@ DEFAULT_LANGUAGE: dict[Market, Language] = {
     Market.TR: Language.TR,
 }
 
-#: Words that reveal a concern for the complainant's health or safety. They are
+#: Words that reveal a concern for the complainant's health or safety. A road
+#: accident alone is not one (most motor claims follow one); an injury is. They are
 #: compared after folding (Persian letter forms, Turkish dotted and dotless i,
 #: digits), and Latin words match at a word start so that Turkish suffixes
 #: ("hastaneye") still match.
@@ -161,7 +162,6 @@ HEALTH_WORDS: dict[Language, tuple[str, ...]] = {
         "بستری",
         "پزشک",
         "سلامت",
-        "تصادف",
         "مصدوم",
         "زخمی",
         "آسیب دیده",
@@ -179,7 +179,7 @@ HEALTH_WORDS: dict[Language, tuple[str, ...]] = {
         "hastalık",
         "tedavi",
         "ameliyat",
-        "acil",
+        "acil servis",
         "ilaç",
         "kanser",
         "kemoterapi",
@@ -188,7 +188,6 @@ HEALTH_WORDS: dict[Language, tuple[str, ...]] = {
         "doktor",
         "yaralı",
         "yaralan",
-        "kaza",
         "hamile",
         "doğum",
         "kalp",
@@ -204,7 +203,6 @@ HEALTH_WORDS: dict[Language, tuple[str, ...]] = {
         "sick",
         "treatment",
         "surgery",
-        "operation",
         "emergency",
         "cancer",
         "chemotherapy",
@@ -215,7 +213,6 @@ HEALTH_WORDS: dict[Language, tuple[str, ...]] = {
         "medicine",
         "doctor",
         "injur",
-        "accident",
         "pregnan",
         "heart",
         "stroke",

@@ -38,7 +38,13 @@ class _Fields:
         self.errors: list[FieldError] = []
 
     def fail(self, name: str, code: str, message: str) -> None:
-        self.errors.append(FieldError(self.prefix + name, code, message))
+        """Report a field's problem; the first problem of a field is the one shown."""
+        if not self.failed(name):
+            self.errors.append(FieldError(self.prefix + name, code, message))
+
+    def failed(self, *names: str) -> bool:
+        """Whether any of these fields already has a problem."""
+        return any(e.field in {self.prefix + n for n in names} for e in self.errors)
 
     def nested(self, name: str) -> _Fields:
         value = self.data.get(name)
@@ -159,9 +165,10 @@ def _contact(f: _Fields, market: p.Market | None, channel: p.Channel | None) -> 
         p.ContactChannel.EMAIL: email,
         p.ContactChannel.POST: address,
     }
-    if preferred is not None and not needs[preferred] and (mobile or email or address):
+    given = mobile or email or address
+    if preferred is not None and not needs[preferred] and given and not f.failed("mobile", "email"):
         f.fail("preferred_channel", "unreachable", f"needs a {_NEEDED[preferred]} to be given")
-    if not (mobile or email or address) and channel is not p.Channel.POST and not _has(f, "mobile", "email"):
+    if not given and channel is not p.Channel.POST and not f.failed("mobile", "email"):
         f.fail("mobile", "required", "give a mobile number or an e-mail address so that we can reach you")
     return Contact(
         name=name,
@@ -170,7 +177,7 @@ def _contact(f: _Fields, market: p.Market | None, channel: p.Channel | None) -> 
         national_id=national_id,
         policy_number=ascii_digits(policy_number) if policy_number else None,
         postal_address=address,
-        preferred_channel=preferred if (mobile or email or address) else None,
+        preferred_channel=preferred if given else None,
     )
 
 
@@ -180,11 +187,6 @@ _NEEDED = {
     p.ContactChannel.EMAIL: "e-mail address",
     p.ContactChannel.POST: "postal address",
 }
-
-
-def _has(f: _Fields, *names: str) -> bool:
-    """Whether a field was given but rejected (its own error already says why)."""
-    return any(e.field in {f.prefix + n for n in names} for e in f.errors)
 
 
 def _default_channel(mobile: str | None, email: str | None, address: str | None) -> p.ContactChannel | None:

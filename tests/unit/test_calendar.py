@@ -68,9 +68,7 @@ class TestHolidayTable:
         assert spec.loader is not None
         generator = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(generator)
-        assert HOLIDAYS_JSON.read_text(encoding="utf-8") == generator.render(
-            generator.build_table()
-        )
+        assert HOLIDAYS_JSON.read_text(encoding="utf-8") == generator.render(generator.build_table())
 
     @pytest.mark.parametrize("market", ["IR", "TR"])
     def test_covers_the_current_year_and_the_next_two(self, market):
@@ -199,9 +197,7 @@ class TestAddBusinessDays:
 
     def test_the_time_zone_the_start_is_given_in_does_not_matter(self):
         received = tehran(2026, 11, 18, 1)
-        assert IR.add_business_days(received.astimezone(NEW_YORK), 1) == (
-            IR.add_business_days(received, 1)
-        )
+        assert IR.add_business_days(received.astimezone(NEW_YORK), 1) == (IR.add_business_days(received, 1))
 
     def test_fifteen_turkish_business_days_match_a_hand_count(self):
         # Oct 20 2026 is a Tuesday. Counting from Wednesday the 21st: 21, 22, 23,
@@ -250,14 +246,10 @@ class TestBusinessSecondsBetween:
         assert IR.business_seconds_between(start, end) == (1 + 4 + 1) * HOUR
 
     def test_a_full_turkish_week_is_45_hours(self):
-        assert TR.business_seconds_between(istanbul(2026, 11, 16), istanbul(2026, 11, 23)) == (
-            45 * HOUR
-        )
+        assert TR.business_seconds_between(istanbul(2026, 11, 16), istanbul(2026, 11, 23)) == (45 * HOUR)
 
     def test_a_full_iranian_week_is_44_hours(self):
-        assert IR.business_seconds_between(tehran(2026, 11, 21), tehran(2026, 11, 28)) == (
-            44 * HOUR
-        )
+        assert IR.business_seconds_between(tehran(2026, 11, 21), tehran(2026, 11, 28)) == (44 * HOUR)
 
     def test_is_zero_when_end_is_not_after_start(self):
         instant = istanbul(2026, 11, 23, 10)
@@ -301,9 +293,7 @@ class TestProperties:
 
     @settings(max_examples=150, deadline=None)
     @given(markets, instants, st.integers(min_value=1, max_value=40))
-    def test_a_deadline_is_the_close_of_the_nth_business_day_after_receipt(
-        self, market, received, days
-    ):
+    def test_a_deadline_is_the_close_of_the_nth_business_day_after_receipt(self, market, received, days):
         calendar = calendar_for(market)
         due = calendar.add_business_days(received, days)
         assert due.tzinfo == UTC
@@ -313,7 +303,6 @@ class TestProperties:
         assert local_due.time() == hours.closes
         first_day = received.astimezone(calendar.tz).date()
         counted = [
-            first_day + dt.timedelta(days=n)
-            for n in range(1, (local_due.date() - first_day).days + 1)
+            first_day + dt.timedelta(days=n) for n in range(1, (local_due.date() - first_day).days + 1)
         ]
         assert sum(calendar.is_business_day(day) for day in counted) == days

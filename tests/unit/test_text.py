@@ -142,9 +142,7 @@ class TestStripControls:
         assert strip_controls(f"invoice{RLO}fdp.exe") == "invoicefdp.exe"
 
     def test_removes_embedding_and_isolate_controls(self):
-        assert strip_controls("\u202aa\u202bb\u202cc\u202dd\u2066e\u2067f\u2068g\u2069") == (
-            "abcdefg"
-        )
+        assert strip_controls("\u202aa\u202bb\u202cc\u202dd\u2066e\u2067f\u2068g\u2069") == ("abcdefg")
 
     def test_keeps_line_feeds_and_tabs_and_turns_carriage_returns_into_line_feeds(self):
         assert strip_controls("a\r\nb\rc\nd\te") == "a\nb\nc\nd\te"

@@ -19,8 +19,10 @@ from chalicelib.domain.tracking import (
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32, as the design doc fixes it
 LENGTH = 14
-CANONICAL = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-"
-                       r"[0-9A-HJKMNP-TV-Z]{2}")
+CANONICAL = re.compile(
+    r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-"
+    r"[0-9A-HJKMNP-TV-Z]{2}"
+)
 
 # Codes worked out by hand with an independent GF(32) implementation. They pin the scheme:
 # a code handed out today must still be accepted after any refactoring.
@@ -123,9 +125,7 @@ def test_codes_do_not_follow_the_seed_of_the_random_module() -> None:
 
 
 @given(st.text(alphabet=ALPHABET, min_size=LENGTH - 1, max_size=LENGTH - 1), st.data())
-def test_exactly_one_symbol_completes_a_code_at_any_position(
-    others: str, data: st.DataObject
-) -> None:
+def test_exactly_one_symbol_completes_a_code_at_any_position(others: str, data: st.DataObject) -> None:
     hole = data.draw(st.integers(0, LENGTH - 1))
     complete(others[:hole] + "?" + others[hole:], hole)  # asserts exactly one
 

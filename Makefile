@@ -1,0 +1,48 @@
+# complaintdesk: `make run` starts the whole system locally, `make test` runs every test.
+# Both create .venv and install the pinned requirements on first use.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+
+.PHONY: install run test lint unit bench package holidays lock clean
+
+$(INSTALLED): requirements.txt requirements-dev.txt constraints.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "complaintdesk needs Python 3.11 or newer"'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	@touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+run: $(INSTALLED)
+	$(PY) -m devstack
+
+test: lint
+	$(PY) -m pytest
+
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy app.py chalicelib devstack infra bench scripts
+	$(VENV)/bin/cfn-lint infra/template.yaml
+
+unit: $(INSTALLED)
+	$(PY) -m pytest tests/unit -q
+
+bench: $(INSTALLED)
+	$(PY) -m bench
+
+package: $(INSTALLED)
+	$(PY) -m infra.package --stage $(or $(STAGE),dev)
+
+holidays: $(INSTALLED)
+	$(PY) scripts/generate_holidays.py
+
+lock: $(INSTALLED)
+	{ echo '# Every package of the development environment, pinned (pip freeze). Regenerate with `make lock`.'; \
+	  $(PY) -m pip freeze --exclude-editable; } > constraints.txt
+
+clean:
+	rm -rf $(VENV) .local build .pytest_cache .mypy_cache .ruff_cache .hypothesis

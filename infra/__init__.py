@@ -1,0 +1,1 @@
+"""Infrastructure: the CloudFormation template, the function wiring and the packager."""
