@@ -41,9 +41,7 @@ def market_holidays(market: str, first_year: int, last_year: int) -> dict[str, s
 
 def build_table(first_year: int = FIRST_YEAR, last_year: int = LAST_YEAR) -> dict[str, Any]:
     """The whole JSON document, as a plain dict."""
-    document: dict[str, Any] = {
-        market: market_holidays(market, first_year, last_year) for market in MARKETS
-    }
+    document: dict[str, Any] = {market: market_holidays(market, first_year, last_year) for market in MARKETS}
     document["generated_with"] = f"holidays {metadata.version('holidays')}"
     document["years"] = [first_year, last_year]
     return document

@@ -65,7 +65,7 @@ def test_validation_errors_are_problem_details_with_a_pointer_per_field(
 
 
 @pytest.mark.parametrize(
-    "raw,status",
+    ("raw", "status"),
     [
         ("{not json", 400),
         ("", 400),

@@ -1,0 +1,63 @@
+"""What the devstack prints once everything is ready: where things are and how to try them."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+#: A complaint that the public API accepts, for the example commands.
+EXAMPLE_COMPLAINT: Mapping[str, object] = {
+    "market": "TR",
+    "language": "en",
+    "channel": "web",
+    "kind": "complaint",
+    "category": "claim_decision",
+    "description": "My claim for water damage was rejected without any explanation.",
+    "remedy_sought": "Review the decision and explain it in writing.",
+    "contact": {
+        "name": "Ayşe Yılmaz",
+        "mobile": "+905321234567",
+        "email": "ayse@example.com",
+        "national_id": "10000000146",
+        "policy_number": "POL-2026-000123",
+        "preferred_channel": "sms",
+    },
+    "consent": {"contact": True, "disclose": False},
+    "health_or_safety": False,
+}
+
+
+def _curl_post(url: str, body: Mapping[str, object]) -> str:
+    payload = json.dumps(body, ensure_ascii=False)
+    return f"curl -s -X POST {url} -H 'Content-Type: application/json' -d {shlex.quote(payload)}"
+
+
+def ready_banner(
+    api_url: str,
+    moto_url: str,
+    outbox_path: Path,
+    stack_name: str,
+    staff: Mapping[str, str],
+    notes: Sequence[str],
+) -> str:
+    """The banner: URLs, the outbox, staff sign-in ids, notes, and example requests."""
+    rule = "=" * 72
+    lines = [
+        rule,
+        "complaintdesk local stack is ready (Ctrl-C stops it)",
+        f"  {'API:':<12} {api_url}",
+        f"  {'health:':<12} {api_url}/health",
+        f"  {'emulator:':<12} {moto_url}   (stack {stack_name})",
+        f"  {'outbox:':<12} {outbox_path}",
+        *(f"  {name + ':':<12} {value}" for name, value in staff.items()),
+        f"  {'staff users:':<12} none yet (the local stack does not create demo users yet)",
+        *(f"  note: {note}" for note in notes),
+        "",
+        "Try it:",
+        f"  {_curl_post(api_url + '/complaints', EXAMPLE_COMPLAINT)}",
+        f"  {_curl_post(api_url + '/status', {'tracking_code': '<tracking_code from above>'})}",
+        rule,
+    ]
+    return "\n".join(lines)

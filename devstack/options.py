@@ -1,0 +1,65 @@
+"""How the local stack is configured: a few environment variables, all optional.
+
+| variable    | default           | meaning                                        |
+|-------------|-------------------|------------------------------------------------|
+| PORT        | 8000              | port of the API (0: any free port)             |
+| MOTO_PORT   | 5001              | port of the AWS emulator (0: any free port)    |
+| AWS_REGION  | us-east-1         | region of the emulated resources               |
+| LOCAL_DIR   | .local            | where the outbox lives; relative to the project|
+
+Everything listens on 127.0.0.1 only. The default region is us-east-1
+because moto writes that region into stream records whatever the region.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from devstack.errors import OptionsError
+
+HOST = "127.0.0.1"
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class StackOptions:
+    """Where the project is and where the stack listens."""
+
+    project_dir: Path = PROJECT_DIR
+    port: int = 8000
+    moto_port: int = 5001
+    region: str = "us-east-1"
+    local_dir: Path = Path(".local")
+    stack_name: str = "complaintdesk-local"
+    stage: str = "dev"
+
+    @property
+    def local_path(self) -> Path:
+        """The local directory: `local_dir`, relative to the project unless absolute."""
+        return self.local_dir if self.local_dir.is_absolute() else self.project_dir / self.local_dir
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str], project_dir: Path = PROJECT_DIR) -> StackOptions:
+        """Read PORT, MOTO_PORT, AWS_REGION and LOCAL_DIR; an invalid value is an `OptionsError`."""
+        return cls(
+            project_dir=project_dir,
+            port=_port(environ, "PORT", cls.port),
+            moto_port=_port(environ, "MOTO_PORT", cls.moto_port),
+            region=environ.get("AWS_REGION") or cls.region,
+            local_dir=Path(environ.get("LOCAL_DIR") or cls.local_dir),
+        )
+
+
+def _port(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name)
+    if not raw:
+        return default
+    try:
+        port = int(raw)
+    except ValueError:
+        raise OptionsError(f"{name} must be a port number, not {raw!r}") from None
+    if not 0 <= port <= 65535:
+        raise OptionsError(f"{name} must be between 0 and 65535, not {port}")
+    return port
