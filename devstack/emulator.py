@@ -5,6 +5,8 @@ Port 0 asks the OS for a free port; `url` gives the port actually bound.
 
 from __future__ import annotations
 
+import logging
+
 from moto.server import ThreadedMotoServer
 
 from devstack.errors import EmulatorError
@@ -38,7 +40,12 @@ class Emulator:
         self._server: _MotoServer | None = None
 
     def start(self) -> None:
-        """Bind and serve; `EmulatorError` if the port cannot be bound."""
+        """Bind and serve; `EmulatorError` if the port cannot be bound.
+
+        The emulator's access log is an implementation detail of the local
+        stack: one line per SDK call would drown what the system itself says.
+        """
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         server = _MotoServer(ip_address=self._host, port=self._requested_port, verbose=False)
         server.start()
         if server.bind_error is not None:

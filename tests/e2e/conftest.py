@@ -118,7 +118,7 @@ class Devstack:
             self.process.wait(timeout=10)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def running_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devstack]:
     """One ready stack of this repository, shared by the tests that only talk HTTP to it."""
     devstack = Devstack(tmp_path_factory.mktemp("devstack") / "local")
