@@ -2,13 +2,17 @@
 
 Each handler parses its input, calls one use case and shapes the answer.
 Heavy libraries load on first use, not at import: see chalicelib/bootstrap.py.
+The event sources' names are read at import (Chalice needs them then), so
+the environment must be set before `import app`.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from typing import Any
 
-from chalice.app import Chalice, Request, Response
+from chalice.app import Chalice, DynamoDBEvent, Request, Response, SQSEvent
 
 from chalicelib.api.body import ACCEPTED
 from chalicelib.api.problem import as_problem, guarded
@@ -53,3 +57,26 @@ def complaint_status() -> Response:
     from chalicelib.bootstrap import container
 
     return status(_request().raw_body, _request().headers, container())
+
+
+@app.on_dynamodb_record(
+    stream_arn=os.environ["COMPLAINTS_STREAM_ARN"],
+    batch_size=25,
+    starting_position="TRIM_HORIZON",
+    name="on_complaint_change",
+)
+def on_complaint_change(event: DynamoDBEvent) -> dict[str, Any]:
+    """Acknowledge new complaints, alert supervisors of health concerns, enqueue routing."""
+    from chalicelib.api.events import complaint_changes
+    from chalicelib.bootstrap import container
+
+    return complaint_changes(event.to_dict(), container())
+
+
+@app.on_sqs_message(queue=os.environ["ROUTING_QUEUE_NAME"], batch_size=10, name="route_complaints")
+def route_complaints(event: SQSEvent) -> dict[str, Any]:
+    """Give each new complaint its department."""
+    from chalicelib.api.events import routing_messages
+    from chalicelib.bootstrap import container
+
+    return routing_messages(event.to_dict(), container())

@@ -9,12 +9,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.settings import Settings
 
 if TYPE_CHECKING:
-    from chalicelib.services.ports import Clock, CodeSource, ComplaintRepository
+    from chalicelib.services.dispatch import Dispatcher
+    from chalicelib.services.ports import (
+        Clock,
+        CodeSource,
+        ComplaintRepository,
+        MailSender,
+        RoutingQueue,
+        SmsSender,
+        TopicPublisher,
+    )
 
 
 class SystemClock:
@@ -44,6 +53,55 @@ class Container:
         s = self.settings
         tables = bind_tables(s.complaints_table, s.history_table, s.idempotency_table, s.region)
         return DynamoComplaintRepository(tables, Connection(region=s.region), s.day_shards)
+
+    @cached_property
+    def aws(self) -> Any:
+        """One boto3 session for every client of this container."""
+        import boto3  # type: ignore[import-untyped]
+
+        return boto3.session.Session(region_name=self.settings.region)
+
+    @cached_property
+    def sms(self) -> SmsSender:
+        """SNS, except for the destinations routed to the HTTP gateway (Iran: SNS cannot reach it)."""
+        from chalicelib.adapters.secrets import SecretsManagerApiKey
+        from chalicelib.adapters.sms import HttpGatewaySmsSender, SmsRouter, SnsSmsSender, parse_routes
+
+        s = self.settings
+        sns = SnsSmsSender(self.aws.client("sns"), s.sms_sender_id)
+        # re-read every 5 minutes, so that a key set after deploying reaches running containers
+        api_key = SecretsManagerApiKey(
+            self.aws.client("secretsmanager"), s.sms_gateway_secret_arn, max_age=300
+        )
+        gateway = HttpGatewaySmsSender(s.sms_gateway_url, api_key, sender_id=s.sms_sender_id)
+        senders: dict[str, SmsSender] = {"sns": sns, "http": gateway}
+        routes = {code: senders[name] for code, name in parse_routes(s.sms_routes).items()}
+        return SmsRouter(routes, default=sns)
+
+    @cached_property
+    def mail(self) -> MailSender:
+        from chalicelib.adapters.mail import SesMailSender
+
+        return SesMailSender(self.aws.client("ses"), self.settings.mail_from)
+
+    @cached_property
+    def topics(self) -> TopicPublisher:
+        from chalicelib.adapters.topics import SnsTopics
+
+        s = self.settings
+        return SnsTopics(self.aws.client("sns"), s.department_topic_arn, s.supervisor_topic_arn)
+
+    @cached_property
+    def routing_queue(self) -> RoutingQueue:
+        from chalicelib.adapters.queue import SqsRoutingQueue
+
+        return SqsRoutingQueue(self.aws.client("sqs"), self.settings.routing_queue_url)
+
+    @cached_property
+    def dispatcher(self) -> Dispatcher:
+        from chalicelib.services.dispatch import Dispatcher
+
+        return Dispatcher(self.repository, self.sms, self.mail, self.topics, self.clock)
 
     @cached_property
     def clock(self) -> Clock:

@@ -23,13 +23,18 @@ ENVIRONMENT: dict[str, str] = {
     "ROUTING_QUEUE_URL": "SQS queue that carries new complaints to the router",
     "ROUTING_QUEUE_NAME": "name of that queue (Chalice reads it at import)",
     "ROUTING_DLQ_URL": "dead-letter queue of the routing queue",
+    "ROUTING_DLQ_NAME": "name of that dead-letter queue (Chalice reads it at import)",
     "STREAM_FAILURE_QUEUE_URL": "on-failure destination of the stream mapping",
+    "STREAM_FAILURE_QUEUE_NAME": "name of that queue (Chalice reads it at import)",
     "DEPARTMENT_TOPIC_ARN": "SNS topic that notifies departments",
     "SUPERVISOR_TOPIC_ARN": "SNS topic that alerts supervisors",
     "REPORT_BUCKET": "S3 bucket for reports",
     "DATA_KEY_ARN": "KMS key that encrypts the data at rest",
     "USER_POOL_ID": "Cognito user pool of staff",
     "USER_POOL_CLIENT_ID": "Cognito app client of the staff console",
+    "SMS_GATEWAY_URL": "HTTP SMS gateway for destinations SNS cannot reach (Iran)",
+    "SMS_GATEWAY_SECRET_ARN": "Secrets Manager secret holding that gateway's API key",
+    "MAIL_FROM": "verified SES sender address of acknowledgements",
 }
 
 _OPTIONAL_DEFAULTS: dict[str, str] = {
@@ -38,6 +43,8 @@ _OPTIONAL_DEFAULTS: dict[str, str] = {
     "IDEMPOTENCY_TTL_HOURS": "24",
     "MAX_BODY_BYTES": "65536",
     "DAY_SHARDS": "8",
+    "SMS_ROUTES": "98=http",
+    "SMS_SENDER_ID": "",
 }
 
 
@@ -52,19 +59,28 @@ class Settings:
     routing_queue_url: str
     routing_queue_name: str
     routing_dlq_url: str
+    routing_dlq_name: str
     stream_failure_queue_url: str
+    stream_failure_queue_name: str
     department_topic_arn: str
     supervisor_topic_arn: str
     report_bucket: str
     data_key_arn: str
     user_pool_id: str
     user_pool_client_id: str
+    sms_gateway_url: str
+    sms_gateway_secret_arn: str
+    mail_from: str
     region: str = "us-east-1"
     stage: str = "dev"
     log_level: str = "INFO"
     idempotency_ttl_hours: int = 24
     max_body_bytes: int = 65536
     day_shards: int = 8
+    #: Destinations by country calling code that go to the HTTP gateway ("98=http");
+    #: every other destination goes to SNS.
+    sms_routes: str = "98=http"
+    sms_sender_id: str = ""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -84,6 +100,8 @@ class Settings:
                 idempotency_ttl_hours=int(optional["IDEMPOTENCY_TTL_HOURS"]),
                 max_body_bytes=int(optional["MAX_BODY_BYTES"]),
                 day_shards=int(optional["DAY_SHARDS"]),
+                sms_routes=optional["SMS_ROUTES"],
+                sms_sender_id=optional["SMS_SENDER_ID"],
             )
         except ValueError as exc:
             raise ConfigurationError(f"a numeric setting is not a number: {exc}") from exc

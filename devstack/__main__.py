@@ -63,16 +63,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Imported after the handlers: boto3, chalice, moto and cfn-lint take about a
         # second to import, and a Ctrl-C meanwhile must stop as cleanly as any other.
         from devstack.banner import ready_banner
-        from devstack.stack import LocalStack
+        from devstack.runner import LocalRunner, RunnerOptions
+        from devstack.stack import OVERLAY, LocalStack
 
         _configure_logging()
         _say(f"devstack: starting the local stack of {options.project_dir} ...")
-        stack = LocalStack(options)
+        # The event-source runner and the outbox watcher: background services of the stack.
+        runner = LocalRunner(
+            RunnerOptions(
+                overlay=options.project_dir / OVERLAY,
+                stage=options.stage,
+                local_visibility_timeout=options.local_visibility_timeout,
+            )
+        )
+        stack = LocalStack(options, services=runner.factories)
         stack.start()
         _say(
             ready_banner(
                 stack.api_url, stack.moto_url, stack.outbox_path, options.stack_name,
                 stack.staff, stack.notes,
+                event_sources=runner.describe(), sms_gateway_url=stack.sms_gateway_url,
             )
         )  # fmt: skip
         stack.wait()

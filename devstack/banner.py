@@ -41,8 +41,11 @@ def ready_banner(
     stack_name: str,
     staff: Mapping[str, str],
     notes: Sequence[str],
+    *,
+    event_sources: Sequence[str] = (),
+    sms_gateway_url: str | None = None,
 ) -> str:
-    """The banner: URLs, the outbox, staff sign-in ids, notes, and example requests."""
+    """The banner: URLs, the outbox, event sources, staff sign-in ids, notes, and example requests."""
     rule = "=" * 72
     lines = [
         rule,
@@ -50,7 +53,10 @@ def ready_banner(
         f"  {'API:':<12} {api_url}",
         f"  {'health:':<12} {api_url}/health",
         f"  {'emulator:':<12} {moto_url}   (stack {stack_name})",
-        f"  {'outbox:':<12} {outbox_path}",
+        f"  {'outbox:':<12} {outbox_path}   (every SMS and e-mail sent; also shown here)",
+        *_gateway_lines(sms_gateway_url),
+        f"  {'runner:':<12} {_sources_summary(event_sources)}",
+        *(f"    {source}" for source in event_sources),
         *(f"  {name + ':':<12} {value}" for name, value in staff.items()),
         f"  {'staff users:':<12} none yet (the local stack does not create demo users yet)",
         *(f"  note: {note}" for note in notes),
@@ -61,3 +67,17 @@ def ready_banner(
         rule,
     ]
     return "\n".join(lines)
+
+
+def _sources_summary(event_sources: Sequence[str]) -> str:
+    if not event_sources:
+        return "no stream, queue or schedule handlers in app.py yet"
+    return f"{len(event_sources)} event sources run as Lambda would run them:"
+
+
+def _gateway_lines(sms_gateway_url: str | None) -> list[str]:
+    if not sms_gateway_url:
+        return []
+    return [
+        f"  {'SMS gateway:':<12} {sms_gateway_url}   (fake; takes the SMS that SNS cannot deliver, e.g. +98)"
+    ]

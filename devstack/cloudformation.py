@@ -40,15 +40,25 @@ class DeployedStack:
 
 
 def deploy_stack(
-    clients: Clients, stack_name: str, template: Template, timeout: float = 60.0
+    clients: Clients,
+    stack_name: str,
+    template: Template,
+    parameters: Mapping[str, str] | None = None,
+    timeout: float = 60.0,
 ) -> DeployedStack:
-    """Create the stack and wait until it is complete; `DeployError` says why it is not."""
+    """Create the stack with these parameter values and wait until it is complete.
+
+    `DeployError` says why it is not.
+    """
     cloudformation = clients("cloudformation")
     # moto parses the template again on later calls, with the same warnings.
     with quiet_unsupported_resource_warnings():
         with sdk_errors(f"CloudFormation rejected {template.path}", DeployError):
             stack_id = cloudformation.create_stack(
-                StackName=stack_name, TemplateBody=template.body, Capabilities=_CAPABILITIES
+                StackName=stack_name,
+                TemplateBody=template.body,
+                Capabilities=_CAPABILITIES,
+                Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in (parameters or {}).items()],
             )["StackId"]
         with sdk_errors(f"cannot read back stack {stack_name}", DeployError):
             stack = _wait_until_settled(cloudformation, stack_id, timeout)

@@ -1,14 +1,21 @@
 """How the local stack is configured: a few environment variables, all optional.
 
-| variable    | default           | meaning                                        |
-|-------------|-------------------|------------------------------------------------|
-| PORT        | 8000              | port of the API (0: any free port)             |
-| MOTO_PORT   | 5001              | port of the AWS emulator (0: any free port)    |
-| AWS_REGION  | us-east-1         | region of the emulated resources               |
-| LOCAL_DIR   | .local            | where the outbox lives; relative to the project|
+| variable                 | default   | meaning                                         |
+|--------------------------|-----------|-------------------------------------------------|
+| PORT                     | 8000      | port of the API (0: any free port)              |
+| MOTO_PORT                | 5001      | port of the AWS emulator (0: any free port)     |
+| AWS_REGION               | us-east-1 | region of the emulated resources                |
+| LOCAL_DIR                | .local    | where the outbox lives; relative to the project |
+| LOCAL_VISIBILITY_TIMEOUT | 5         | seconds before a failed SQS message comes back  |
 
-Everything listens on 127.0.0.1 only. The default region is us-east-1
-because moto writes that region into stream records whatever the region.
+Everything listens on 127.0.0.1 only. The default region is us-east-1,
+the region moto writes into raw stream records whatever the region (the
+event-source runner gives handlers the stack's own region).
+
+LOCAL_VISIBILITY_TIMEOUT only shortens the wait before a message that a
+handler failed is delivered again (the routing queue's own timeout is 180 s);
+receive counts and the move to the dead-letter queue are as on AWS. A value
+at or above a queue's own timeout keeps the queue's timing.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ class StackOptions:
     local_dir: Path = Path(".local")
     stack_name: str = "complaintdesk-local"
     stage: str = "dev"
+    local_visibility_timeout: int = 5
 
     @property
     def local_path(self) -> Path:
@@ -42,13 +50,16 @@ class StackOptions:
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str], project_dir: Path = PROJECT_DIR) -> StackOptions:
-        """Read PORT, MOTO_PORT, AWS_REGION and LOCAL_DIR; an invalid value is an `OptionsError`."""
+        """Read the variables of the table above; an invalid value is an `OptionsError`."""
         return cls(
             project_dir=project_dir,
             port=_port(environ, "PORT", cls.port),
             moto_port=_port(environ, "MOTO_PORT", cls.moto_port),
             region=environ.get("AWS_REGION") or cls.region,
             local_dir=Path(environ.get("LOCAL_DIR") or cls.local_dir),
+            local_visibility_timeout=_seconds(
+                environ, "LOCAL_VISIBILITY_TIMEOUT", cls.local_visibility_timeout
+            ),
         )
 
 
@@ -63,3 +74,17 @@ def _port(environ: Mapping[str, str], name: str, default: int) -> int:
     if not 0 <= port <= 65535:
         raise OptionsError(f"{name} must be between 0 and 65535, not {port}")
     return port
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: int) -> int:
+    """A visibility timeout: whole seconds from 0 to 43200 (12 hours, SQS's maximum)."""
+    raw = environ.get(name)
+    if not raw:
+        return default
+    try:
+        seconds = int(raw)
+    except ValueError:
+        raise OptionsError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if not 0 <= seconds <= 43200:
+        raise OptionsError(f"{name} must be between 0 and 43200 seconds, not {seconds}")
+    return seconds

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import secrets
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -29,17 +30,19 @@ from types import TracebackType
 from typing import Any, Protocol
 
 from devstack.attributes import stack_resources
-from devstack.aws import Clients, EnvironmentChange, emulator_environment
+from devstack.aws import Clients, EnvironmentChange, emulator_environment, sdk_errors
 from devstack.cloudformation import deploy_stack, not_created
 from devstack.cognito import create_cognito_resources
 from devstack.emulator import Emulator
-from devstack.errors import AppLoadError
-from devstack.intrinsics import resolve_environment
+from devstack.errors import AppLoadError, DeployError
+from devstack.intrinsics import resolve_environment, resolve_value
 from devstack.lookups import Resource, StackLookups, pseudo_parameters
 from devstack.options import HOST, StackOptions
-from devstack.outbox import ensure_outbox, outbox_path
+from devstack.outbox import Outbox, ensure_outbox, outbox_path
 from devstack.quirks import repair_key_policies
+from devstack.runner.outbox import from_gateway
 from devstack.server import ApiServer, load_app
+from devstack.sms_gateway import FakeSmsGateway
 from devstack.template import Template, environment_variables, load_template
 
 TEMPLATE = Path("infra/template.yaml")
@@ -77,6 +80,7 @@ class _Running:
     """What a started stack holds; stopped in reverse order."""
 
     environ_before: dict[str, str] | None = None
+    sms_gateway: FakeSmsGateway | None = None
     emulator: Emulator | None = None
     api: ApiServer | None = None
     services: list[Service] = field(default_factory=list)
@@ -109,6 +113,13 @@ class LocalStack:
             raise RuntimeError("the local stack is not started")
         return self._running.emulator.url
 
+    @property
+    def sms_gateway_url(self) -> str:
+        """Where the functions send SMS that SNS cannot deliver: the fake HTTP gateway."""
+        if self._running.sms_gateway is None:
+            raise RuntimeError("the local stack is not started")
+        return self._running.sms_gateway.url
+
     def start(self) -> None:
         """Start everything; on any failure (or interrupt), stop what was started and re-raise."""
         try:
@@ -123,6 +134,7 @@ class LocalStack:
         variables = environment_variables(load_template(options.project_dir / OVERLAY))
         required = _required_environment(options.project_dir)
         ensure_outbox(options.local_path)
+        running.sms_gateway = _start_sms_gateway(Outbox(self.outbox_path))
 
         running.emulator = Emulator(HOST, options.moto_port)
         running.emulator.start()
@@ -130,7 +142,9 @@ class LocalStack:
         running.environ_before = dict(os.environ)
         _apply(emulator_environment(os.environ, running.emulator.url, options.region, os.devnull))
 
-        lookups = self._create_resources(clients, template)
+        lookups = self._create_resources(clients, template, _local_parameters(template, running.sms_gateway))
+        _put_sms_gateway_key(clients, lookups, running.sms_gateway.api_key)
+        _verify_mail_sender(clients, lookups)
         self.environment = resolve_environment(variables, lookups, required)
         os.environ.update(self.environment)
         loaded = load_app(options.project_dir, options.stage, os.environ)
@@ -145,9 +159,15 @@ class LocalStack:
         running.api = ApiServer(loaded, HOST, options.port)
         running.api.start()
 
-    def _create_resources(self, clients: Clients, template: Template) -> StackLookups:
-        """Deploy the template, then create what moto's CloudFormation skips."""
-        stack = deploy_stack(clients, self.options.stack_name, template)
+    def _create_resources(
+        self, clients: Clients, template: Template, local_parameters: Mapping[str, str]
+    ) -> StackLookups:
+        """Deploy the template, then create what moto's CloudFormation skips.
+
+        `local_parameters` are the stack parameters whose local values differ
+        from the template's defaults (the fake gateway's URL).
+        """
+        stack = deploy_stack(clients, self.options.stack_name, template, local_parameters)
         lookups = StackLookups(
             resources=stack_resources(clients, stack),
             parameters=stack.parameters,
@@ -159,14 +179,19 @@ class LocalStack:
         cognito = create_cognito_resources(clients, template, lookups)
         self.staff = _staff_summary(cognito.resources.values())
         self.notes.extend(cognito.notes)
+        skipped = not_created(template, stack)
+        created = {
+            **cognito.resources,
+            **_create_secrets(clients, self.options.stack_name, template, skipped, lookups),
+        }
         missing = {
             f"{logical_id} ({resource_type})"
-            for logical_id, resource_type in not_created(template, stack).items()
-            if logical_id not in cognito.resources
+            for logical_id, resource_type in skipped.items()
+            if logical_id not in created
         }
         if missing:
             self.notes.append(f"not emulated locally: {', '.join(sorted(missing))}")
-        return lookups.with_resources(cognito.resources)
+        return lookups.with_resources(created)
 
     def wait(self, poll_seconds: float = 0.5) -> None:
         """Block while the API serves; return if its server stops by itself."""
@@ -182,6 +207,8 @@ class LocalStack:
             service.stop()
         if running.emulator is not None:
             running.emulator.stop()
+        if running.sms_gateway is not None:
+            running.sms_gateway.stop()
         if running.environ_before is not None:
             os.environ.clear()
             os.environ.update(running.environ_before)
@@ -238,3 +265,72 @@ def _staff_summary(resources: Iterable[Resource]) -> dict[str, str]:
         if resource.type in kinds:
             summary.setdefault(kinds[resource.type], []).append(resource.ref)
     return {kind: ", ".join(refs) for kind, refs in summary.items()}
+
+
+# --- message providers: the fake SMS gateway, its API key, the SES sender ------------------------
+
+SECRET_TYPE = "AWS::SecretsManager::Secret"  # noqa: S105 (a resource type, not a password)
+#: The template's names for what the message providers need (infra/template.yaml).
+SMS_GATEWAY_URL_PARAMETER = "SmsGatewayUrl"
+SMS_GATEWAY_SECRET = "SmsGatewaySecret"  # noqa: S105 (a logical id, not a password)
+MAIL_FROM_PARAMETER = "MailFrom"
+
+
+def _start_sms_gateway(outbox: Outbox) -> FakeSmsGateway:
+    """The HTTP SMS gateway of the local stack, with a fresh API key; what it takes goes to the outbox."""
+    gateway = FakeSmsGateway(
+        secrets.token_urlsafe(24), host=HOST, on_message=lambda message: outbox.append(from_gateway(message))
+    )
+    gateway.start()
+    return gateway
+
+
+def _local_parameters(template: Template, gateway: FakeSmsGateway) -> dict[str, str]:
+    """Stack parameters with local values: the gateway's URL, if the template has that parameter."""
+    declared = template.document.get("Parameters") or {}
+    return {SMS_GATEWAY_URL_PARAMETER: gateway.url} if SMS_GATEWAY_URL_PARAMETER in declared else {}
+
+
+def _create_secrets(
+    clients: Clients, stack_name: str, template: Template, skipped: Mapping[str, str], lookups: StackLookups
+) -> dict[str, Resource]:
+    """Create the secrets moto's CloudFormation skips, named `<stack>-<logical id>`, with a random value.
+
+    As with `GenerateSecretString` on AWS, the value is a placeholder until
+    an operator (here: `_put_sms_gateway_key`) puts the real one in. The
+    template's `Description` and `KmsKeyId` are kept.
+    """
+    created: dict[str, Resource] = {}
+    for logical_id, properties in template.resources_of_type(SECRET_TYPE).items():
+        if logical_id not in skipped:
+            continue
+        kept = {key: properties[key] for key in ("Description", "KmsKeyId") if key in properties}
+        with sdk_errors(f"cannot create the secret {logical_id}", DeployError):
+            arn = clients("secretsmanager").create_secret(
+                Name=f"{stack_name}-{logical_id}",
+                SecretString=secrets.token_urlsafe(36),
+                **resolve_value(kept, lookups),
+            )["ARN"]
+        created[logical_id] = _secret(logical_id, arn)
+    return created
+
+
+def _secret(logical_id: str, arn: str) -> Resource:
+    """A secret as the overlay sees it: `Ref` and `Fn::GetAtt Id` are its ARN."""
+    return Resource(logical_id, SECRET_TYPE, arn, read_attributes=lambda: {"Id": arn})
+
+
+def _put_sms_gateway_key(clients: Clients, lookups: StackLookups, api_key: str) -> None:
+    """Put the fake gateway's API key into the gateway's secret, as an operator does on AWS."""
+    if SMS_GATEWAY_SECRET in lookups.resources:
+        with sdk_errors("cannot put the SMS gateway's API key", DeployError):
+            clients("secretsmanager").put_secret_value(
+                SecretId=lookups.resources[SMS_GATEWAY_SECRET].ref, SecretString=api_key
+            )
+
+
+def _verify_mail_sender(clients: Clients, lookups: StackLookups) -> None:
+    """Verify the `MailFrom` address in SES, which refuses to send from an unverified one."""
+    if MAIL_FROM_PARAMETER in lookups.parameters:
+        with sdk_errors("cannot verify the mail sender in SES", DeployError):
+            clients("ses").verify_email_identity(EmailAddress=lookups.parameters[MAIL_FROM_PARAMETER])

@@ -30,7 +30,8 @@ Rules the packaged template must keep (``check_package``):
 - every function runs with the shared role ``DefaultRole``, whose policy comes
   from ``infra/functions.yaml``;
 - every function gets every variable of ``ENVIRONMENT`` as a reference to a
-  template resource (``Globals``), and no function shadows one of them;
+  template resource or parameter (``Globals``), and no function shadows one
+  of them;
 - every DynamoDB or SQS event source reports partial batch failures, and a
   DynamoDB one also bisects, limits retries and has an on-failure destination.
 
@@ -238,7 +239,7 @@ def _function_problems(template: Template) -> list[str]:
     global_vars = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
     for name in ENVIRONMENT:
         if not is_reference(global_vars.get(name)):
-            problems.append(f"Globals: {name} is not a reference to a template resource")
+            problems.append(f"Globals: {name} is not a reference to a template resource or parameter")
     found = functions(template)
     if not found:
         problems.append("the package has no AWS::Serverless::Function")

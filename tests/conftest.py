@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +13,11 @@ from chalice.test import Client
 from chalicelib.bootstrap import Container, install
 from chalicelib.settings import ENVIRONMENT, Settings
 from tests.fakes import FakeRepository, FixedClock
+
+# app.py reads its event sources' names at import; tests that use fakes get placeholders.
+# The integration tier's local stack overwrites them with the real names before it imports app.
+for _name in ENVIRONMENT:
+    os.environ.setdefault(_name, f"test-{_name.lower()}")
 
 #: A valid web complaint from Turkey. Tests copy and change it.
 TURKISH_COMPLAINT: dict[str, Any] = {

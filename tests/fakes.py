@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from chalicelib.domain.complaint import Complaint, HistoryEvent
-from chalicelib.domain.errors import IdempotencyKeyTaken, TrackingCodeCollision
+from chalicelib.domain.errors import (
+    ConcurrentUpdate,
+    DeliveryFailed,
+    IdempotencyKeyTaken,
+    TrackingCodeCollision,
+)
 from chalicelib.domain.public import StatusSnapshot
 from chalicelib.domain.tracking import new_tracking_code
-from chalicelib.services.ports import IdempotencyRecord
+from chalicelib.services.ports import Delivery, IdempotencyRecord
 
 
 @dataclass
@@ -44,6 +51,64 @@ class FakeRepository:
         self.calls.append("idempotency")
         record = self.keys.get(key)
         return record if record and record.expires_at > now else None
+
+    def get(self, tracking_code: str) -> Complaint | None:
+        self.calls.append("get")
+        return self.complaints.get(tracking_code)
+
+    def decode(self, image: dict[str, Any]) -> Complaint:
+        raise NotImplementedError("the fake keeps domain objects; stream images are an adapter concern")
+
+    def apply_change(self, before: Complaint, after: Complaint, event: HistoryEvent) -> None:
+        self.calls.append("apply_change")
+        current = self.complaints.get(before.tracking_code)
+        if current is None or current.version != before.version:
+            raise ConcurrentUpdate(before.tracking_code)
+        assert after.version == before.version + 1 == event.seq
+        self.complaints[after.tracking_code] = after
+        self.history.setdefault(after.tracking_code, []).append(event)
+
+
+@dataclass
+class FakeSender:
+    """Records what it sends; fails on demand: `fail_next(permanent, times)`."""
+
+    channel: str = "sms"
+    provider: str = "fake"
+    sent: list[tuple[str, ...]] = field(default_factory=list)
+    _failures: list[bool] = field(default_factory=list)
+
+    def fail_next(self, *, permanent: bool, times: int = 1) -> None:
+        self._failures.extend([permanent] * times)
+
+    def _deliver(self, *parts: str) -> Delivery:
+        if self._failures:
+            raise DeliveryFailed("the provider said no", permanent=self._failures.pop(0))
+        self.sent.append(parts)
+        return Delivery(self.channel, self.provider, f"{self.provider}-{len(self.sent)}")
+
+    def send_sms(self, to: str, body: str) -> Delivery:
+        return self._deliver(to, body)
+
+    def send_mail(self, to: str, subject: str, body: str) -> Delivery:
+        return self._deliver(to, subject, body)
+
+    def publish(self, topic: str, message: dict[str, Any], attributes: dict[str, str]) -> Delivery:
+        return self._deliver(
+            topic, json.dumps(message, sort_keys=True), json.dumps(attributes, sort_keys=True)
+        )
+
+
+@dataclass
+class FakeQueue:
+    """Keeps the codes it is given; refuses the ones in `refuse`."""
+
+    sent: list[str] = field(default_factory=list)
+    refuse: set[str] = field(default_factory=set)
+
+    def send(self, tracking_codes: list[str]) -> list[str]:
+        self.sent.extend(code for code in tracking_codes if code not in self.refuse)
+        return [code for code in tracking_codes if code in self.refuse]
 
 
 @dataclass

@@ -12,6 +12,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
@@ -26,10 +27,35 @@ from chalicelib.adapters.tables import (
     Tables,
 )
 from chalicelib.domain.calendar import calendar_for
-from chalicelib.domain.complaint import Complaint, HistoryEvent, Milestone, MilestoneCode
-from chalicelib.domain.errors import IdempotencyKeyTaken, StorageUnavailable, TrackingCodeCollision
+from chalicelib.domain.complaint import (
+    Complaint,
+    Consent,
+    Contact,
+    HistoryEvent,
+    Milestone,
+    MilestoneCode,
+    Notice,
+    PersonalData,
+    Triage,
+)
+from chalicelib.domain.errors import (
+    ConcurrentUpdate,
+    IdempotencyKeyTaken,
+    StorageUnavailable,
+    TrackingCodeCollision,
+)
 from chalicelib.domain.lifecycle import Status, is_open
-from chalicelib.domain.policy import Language
+from chalicelib.domain.policy import (
+    Category,
+    Channel,
+    ContactChannel,
+    Kind,
+    Language,
+    Level,
+    Market,
+    Priority,
+    SocialNetwork,
+)
 from chalicelib.domain.public import StatusSnapshot
 from chalicelib.services.ports import IdempotencyRecord
 
@@ -124,6 +150,49 @@ class DynamoComplaintRepository:
             milestones=tuple(Milestone(MilestoneCode(m.code), unstamp(m.at)) for m in item.milestones),
         )
 
+    def get(self, tracking_code: str) -> Complaint | None:
+        """The whole complaint, read strongly consistent, or None."""
+        with translated_errors("reading the complaint"):
+            try:
+                item = self._tables.complaints.get(tracking_code, consistent_read=True)
+            except self._tables.complaints.DoesNotExist:
+                return None
+        return from_item(item)
+
+    def decode(self, image: dict[str, Any]) -> Complaint:
+        """A complaint from a stream record's image (raw DynamoDB JSON)."""
+        return from_item(self._tables.complaints.from_raw_data(image))
+
+    def apply_change(self, before: Complaint, after: Complaint, event: HistoryEvent) -> None:
+        """Write a change and its history event in one transaction, if nobody changed it since `before`.
+
+        Every attribute that differs is set whole; that is safe because every
+        writer is conditioned on the version and raises it by one.
+        """
+        after_item = self.to_item(after)
+        old, new = self.to_item(before).serialize(), after_item.serialize()
+        model = self._tables.complaints
+        attributes = model.get_attributes()
+        actions: list[Any] = []
+        for name, attribute in attributes.items():
+            if name in ("tracking_code", "version") or old.get(name) == new.get(name):
+                continue
+            value = getattr(after_item, name)
+            actions.append(attribute.remove() if value is None else attribute.set(value))
+        item = model(before.tracking_code)
+        item.version = before.version
+        try:
+            with TransactWrite(connection=self._connection) as tx:
+                tx.update(item, actions or [attributes["updated_at"].set(stamp(after.updated_at))])
+                tx.save(self._history_item(event), condition=self._tables.history.seq.does_not_exist())
+        except TransactWriteError as exc:
+            reasons = [r.code if r else None for r in (exc.cancellation_reasons or [])]
+            if "ConditionalCheckFailed" in reasons:
+                raise ConcurrentUpdate(f"complaint {before.tracking_code} changed since it was read") from exc
+            raise StorageUnavailable(f"recording the change failed: {exc.msg}") from exc
+        except PynamoDBException as exc:
+            raise StorageUnavailable(f"recording the change failed: {exc.msg}") from exc
+
     def idempotency(self, key: str, now: datetime) -> IdempotencyRecord | None:
         with translated_errors("reading the idempotency key"):
             try:
@@ -173,6 +242,8 @@ class DynamoComplaintRepository:
                 description=personal.description,
                 remedy_sought=personal.remedy_sought,
             ),
+            notices={key: _notice_map(notice) for key, notice in complaint.notices.items()},
+            attention=dict(complaint.attention),
             day_shard=day_shard(complaint, self._day_shards),
             queue_key=queue_key(complaint),
         )
@@ -197,3 +268,76 @@ class DynamoComplaintRepository:
             response=dict(record.response),
             expires_at=record.expires_at,
         )
+
+
+def _notice_map(notice: Notice) -> dict[str, str]:
+    values = {
+        "status": notice.status,
+        "at": stamp(notice.at),
+        "channel": notice.channel,
+        "provider": notice.provider,
+        "message_id": notice.message_id,
+        "reason": notice.reason,
+    }
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _notice(raw: dict[str, Any]) -> Notice:
+    return Notice(
+        status=raw["status"],
+        at=unstamp(raw["at"]),
+        channel=raw.get("channel"),
+        provider=raw.get("provider"),
+        message_id=raw.get("message_id"),
+        reason=raw.get("reason"),
+    )
+
+
+def _optional(kind: Any, value: str | None) -> Any:
+    return kind(value) if value else None
+
+
+def from_item(item: ComplaintItem) -> Complaint:
+    """The domain complaint of a stored item."""
+    p = item.personal
+    return Complaint(
+        tracking_code=item.tracking_code,
+        market=Market(item.market),
+        language=Language(item.language),
+        channel=Channel(item.channel),
+        social_network=_optional(SocialNetwork, item.social_network),
+        kind=Kind(item.kind),
+        category=Category(item.category),
+        received_at=unstamp(item.received_at),
+        personal=PersonalData(
+            contact=Contact(
+                name=p.name,
+                mobile=p.mobile,
+                email=p.email,
+                national_id=p.national_id,
+                policy_number=p.policy_number,
+                postal_address=p.postal_address,
+                preferred_channel=_optional(ContactChannel, p.preferred_channel),
+            ),
+            description=p.description,
+            remedy_sought=p.remedy_sought,
+            channel_reference=p.channel_reference,
+        ),
+        consent=Consent(contact=item.consent_contact, disclose=item.consent_disclose),
+        triage=Triage(
+            urgency=Level(item.urgency),
+            importance=Level(item.importance),
+            priority=Priority(item.priority),
+            health_or_safety=item.health_or_safety,
+            reason=item.triage_reason,
+        ),
+        status=Status(item.status),
+        expected_response_by=unstamp(item.due_at),
+        updated_at=unstamp(item.updated_at),
+        milestones=tuple(Milestone(MilestoneCode(m.code), unstamp(m.at)) for m in item.milestones),
+        department=item.department,
+        received_by=item.received_by,
+        version=item.version,
+        notices={key: _notice(raw) for key, raw in (item.notices.as_dict() if item.notices else {}).items()},
+        attention=dict(item.attention.as_dict() if item.attention else {}),
+    )

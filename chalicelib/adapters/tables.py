@@ -118,6 +118,8 @@ class ComplaintItem(Model):
     received_by = UnicodeAttribute(null=True)
     milestones = ListAttribute(of=MilestoneMap)
     personal = PersonalMap()
+    notices = MapAttribute[str, Any](default=dict)
+    attention = MapAttribute[str, Any](default=dict)
     day_shard = UnicodeAttribute()
     queue_key = UnicodeAttribute(null=True)
     mobile_hash = UnicodeAttribute(null=True)

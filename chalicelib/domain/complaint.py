@@ -91,6 +91,18 @@ class Milestone:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """What became of one message the system owed someone (sent, skipped or failed)."""
+
+    status: str  # "sent", "skipped" or "failed"
+    at: datetime
+    channel: str | None = None  # "sms", "email" or "sns-topic"
+    provider: str | None = None
+    message_id: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class Submission:
     """A validated request to record a complaint, before it has a code."""
 
@@ -128,6 +140,10 @@ class Complaint:
     department: str | None = None
     received_by: str | None = None
     version: int = 1
+    #: Messages owed and what became of each, by intent ("acknowledgement", ...).
+    notices: dict[str, Notice] = field(default_factory=dict)
+    #: Problems staff must look at, by topic ("acknowledgement", "routing", ...).
+    attention: dict[str, str] = field(default_factory=dict)
 
     @property
     def priority(self) -> Priority:

@@ -95,3 +95,15 @@ class StorageUnavailable(ComplaintDeskError):
 
 class IdempotencyKeyTaken(ComplaintDeskError):
     """Raised by a repository when an idempotency key was already recorded."""
+
+
+class DeliveryFailed(ComplaintDeskError):
+    """Raised when an SMS or e-mail provider did not take a message.
+
+    `permanent` is True when trying again cannot help (a rejected number, a
+    refused address, a bad API key); False for an outage or a timeout.
+    """
+
+    def __init__(self, message: str, *, permanent: bool) -> None:
+        super().__init__(message)
+        self.permanent = permanent

@@ -230,3 +230,29 @@ NAME_MAX = 200
 SHORT_TEXT_MAX = 200
 ADDRESS_MAX = 500
 EMAIL_MAX = 254
+
+
+class Department(StrEnum):
+    """Where complaints are resolved; Customer Services takes what no rule claims."""
+
+    CUSTOMER_SERVICES = "customer_services"
+    CLAIMS = "claims"
+    HEALTH_CLAIMS = "health_claims"
+    UNDERWRITING = "underwriting"
+    FINANCE = "finance"
+    SALES_CONDUCT = "sales_conduct"
+
+
+#: Routing rules, first match wins: (category or None, market or None,
+#: health or safety concern or None) -> department. None matches anything.
+ROUTING_RULES: tuple[tuple[Category | None, Market | None, bool | None, Department], ...] = (
+    (Category.HEALTH_CLAIM, None, None, Department.HEALTH_CLAIMS),
+    (Category.OTHER, None, True, Department.HEALTH_CLAIMS),
+    (Category.SERVICE_QUALITY, None, True, Department.HEALTH_CLAIMS),
+    (Category.CLAIM_DECISION, None, None, Department.CLAIMS),
+    (Category.CLAIM_PAYMENT_DELAY, None, None, Department.CLAIMS),
+    (Category.POLICY_ISSUANCE, None, None, Department.UNDERWRITING),
+    (Category.PREMIUM_BILLING, None, None, Department.FINANCE),
+    (Category.CANCELLATION_REFUND, None, None, Department.FINANCE),
+    (Category.AGENT_CONDUCT, None, None, Department.SALES_CONDUCT),
+)

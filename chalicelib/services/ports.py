@@ -41,6 +41,59 @@ class ComplaintRepository(Protocol):
     def idempotency(self, key: str, now: datetime) -> IdempotencyRecord | None:
         """The unexpired record of an idempotency key, or None."""
 
+    def get(self, tracking_code: str) -> Complaint | None:
+        """The whole complaint, as last written, or None."""
+
+    def decode(self, image: dict[str, Any]) -> Complaint:
+        """The complaint in an image of the table's stream."""
+
+    def apply_change(self, before: Complaint, after: Complaint, event: HistoryEvent) -> None:
+        """Write `after` and its history event in one write, if the complaint is still `before`.
+
+        Raises ConcurrentUpdate when someone changed it first; nothing is written then.
+        """
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A message a provider accepted: by which channel and provider, under which id."""
+
+    channel: str  # "sms" or "email"
+    provider: str  # "sns", "http-gateway" or "ses"
+    message_id: str
+
+
+class SmsSender(Protocol):
+    """Sends one transactional SMS."""
+
+    def send_sms(self, to: str, body: str) -> Delivery:
+        """Send `body` to the E.164 number `to`; DeliveryFailed if the provider refuses."""
+        ...
+
+
+class MailSender(Protocol):
+    """Sends one plain-text e-mail."""
+
+    def send_mail(self, to: str, subject: str, body: str) -> Delivery:
+        """Send a message to `to`; DeliveryFailed if the provider refuses."""
+        ...
+
+
+class TopicPublisher(Protocol):
+    """Publishes staff notifications to the department and supervisor topics."""
+
+    def publish(self, topic: str, message: dict[str, Any], attributes: dict[str, str]) -> Delivery:
+        """Publish to "department" or "supervisor"; DeliveryFailed if SNS refuses."""
+        ...
+
+
+class RoutingQueue(Protocol):
+    """Carries new complaints to the router."""
+
+    def send(self, tracking_codes: list[str]) -> list[str]:
+        """Enqueue one message per code, in as few requests as possible; the codes not taken."""
+        ...
+
 
 class Clock(Protocol):
     """The current instant, timezone-aware."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -61,10 +62,15 @@ REQUIRED_OUTPUTS = {
     "DataKeyArn",
     "UserPoolId",
     "UserPoolClientId",
+    "SmsGatewaySecretArn",
+    "SmsGatewayUrl",
+    "MailFrom",
 }
 #: moto's CloudFormation skips these types (the local stack creates Cognito
-#: itself; alarms and the TLS-only bucket policy have no local effect) ...
+#: and the gateway secret itself; alarms and the TLS-only bucket policy have
+#: no local effect) ...
 MOTO_SKIPPED_TYPES = {
+    "AWS::SecretsManager::Secret",
     "AWS::Cognito::UserPool",
     "AWS::Cognito::UserPoolClient",
     "AWS::Cognito::UserPoolGroup",
@@ -72,7 +78,7 @@ MOTO_SKIPPED_TYPES = {
     "AWS::S3::BucketPolicy",
 }
 #: ... and leaves out the outputs that refer to them.
-MOTO_DROPPED_OUTPUTS = {"UserPoolId", "UserPoolClientId"}
+MOTO_DROPPED_OUTPUTS = {"UserPoolId", "UserPoolClientId", "SmsGatewaySecretArn"}
 
 STATEFUL_RESOURCES = {
     "DataKey": "AWS::KMS::Key",
@@ -88,6 +94,7 @@ STATEFUL_RESOURCES = {
     "ReportBucketPolicy": "AWS::S3::BucketPolicy",
     "UserPool": "AWS::Cognito::UserPool",
     "UserPoolClient": "AWS::Cognito::UserPoolClient",
+    "SmsGatewaySecret": "AWS::SecretsManager::Secret",
 }
 
 COMPLAINT_INDEXES = {
@@ -97,6 +104,17 @@ COMPLAINT_INDEXES = {
     "by_email": ([("email_hash", "HASH"), ("received_at", "RANGE")], "KEYS_ONLY"),
 }
 FOURTEEN_DAYS = 14 * 24 * 3600
+#: Parameters as the local stack passes them (a fake gateway on loopback).
+LOCAL_PARAMETERS = {"Stage": "dev", "SmsGatewayUrl": "http://127.0.0.1:8125/send", "SmsSenderId": "SIGORTA"}
+#: The functions' delivery settings and the template value each one comes from.
+DELIVERY_VARIABLES = {
+    "SMS_GATEWAY_URL": {"Ref": "SmsGatewayUrl"},
+    "SMS_GATEWAY_SECRET_ARN": {"Ref": "SmsGatewaySecret"},
+    "MAIL_FROM": {"Ref": "MailFrom"},
+    "SMS_SENDER_ID": {"Ref": "SmsSenderId"},
+    "ROUTING_DLQ_NAME": {"Fn::GetAtt": ["RoutingDeadLetterQueue", "QueueName"]},
+    "STREAM_FAILURE_QUEUE_NAME": {"Fn::GetAtt": ["StreamFailureQueue", "QueueName"]},
+}
 
 
 # --------------------------------------------------------------------------
@@ -152,7 +170,10 @@ def stack() -> Iterator[DeployedStack]:
                 cloudformation.create_stack(
                     StackName="complaintdesk-test",
                     TemplateBody=TEMPLATE_PATH.read_text(encoding="utf-8"),
-                    Parameters=[{"ParameterKey": "Stage", "ParameterValue": "dev"}],
+                    Parameters=[
+                        {"ParameterKey": key, "ParameterValue": value}
+                        for key, value in LOCAL_PARAMETERS.items()
+                    ],
                 )
                 # moto resolves the outputs (and warns again) on every describe.
                 described = cloudformation.describe_stacks(StackName="complaintdesk-test")["Stacks"][0]
@@ -341,6 +362,52 @@ def test_alarms_tell_supervisors_when_a_failure_queue_holds_a_message(template: 
     assert watched == {"RoutingDeadLetterQueue", "StreamFailureQueue"}
 
 
+def test_operators_choose_the_sms_gateway_the_mail_sender_and_the_sms_sender_id(
+    template: dict[str, Any],
+) -> None:
+    parameters = template["Parameters"]
+    gateway = parameters["SmsGatewayUrl"]
+    assert (gateway["Type"], gateway["Default"]) == ("String", "https://sms-gateway.invalid/send")
+    assert "must set" in gateway["Description"]
+    assert re.fullmatch(gateway["AllowedPattern"], LOCAL_PARAMETERS["SmsGatewayUrl"])
+    assert not re.fullmatch(gateway["AllowedPattern"], "ftp://gateway.example/send")
+    assert (parameters["MailFrom"]["Type"], parameters["MailFrom"]["Default"]) == (
+        "String",
+        "complaints@example.com",
+    )
+    sender_id = parameters["SmsSenderId"]
+    assert (sender_id["Type"], sender_id["Default"]) == ("String", "")
+    assert re.fullmatch(sender_id["AllowedPattern"], "SIGORTA")
+    assert not re.fullmatch(sender_id["AllowedPattern"], "TWELVE-CHARS")
+    for name, parameter in parameters.items():
+        if "AllowedPattern" in parameter:
+            assert re.fullmatch(parameter["AllowedPattern"], parameter["Default"]), name
+
+
+def test_the_sms_gateway_key_is_a_generated_placeholder_encrypted_with_the_data_key(
+    template: dict[str, Any],
+) -> None:
+    secret = template["Resources"]["SmsGatewaySecret"]["Properties"]
+    assert secret["KmsKeyId"] == {"Ref": "DataKey"}
+    assert "SecretString" not in secret  # no key, not even a placeholder, in the template text
+    assert "GenerateSecretString" in secret
+    assert "set its value after deploying" in secret["Description"]
+    assert template["Outputs"]["SmsGatewaySecretArn"]["Value"] == {"Ref": "SmsGatewaySecret"}
+
+
+def test_the_functions_get_the_delivery_settings_and_may_read_only_the_gateway_key(
+    overlay: dict[str, Any],
+) -> None:
+    variables = overlay["Globals"]["Function"]["Environment"]["Variables"]
+    assert {name: variables.get(name) for name in DELIVERY_VARIABLES} == DELIVERY_VARIABLES
+    statements = overlay["Resources"][SHARED_ROLE]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    (read_key,) = [s for s in statements if "secretsmanager" in str(s["Action"])]
+    assert (read_key["Action"], read_key["Resource"]) == (
+        "secretsmanager:GetSecretValue",
+        {"Ref": "SmsGatewaySecret"},
+    )
+
+
 # --------------------------------------------------------------------------
 # The template deployed into moto
 # --------------------------------------------------------------------------
@@ -353,6 +420,12 @@ def test_moto_skips_only_resource_types_the_local_stack_does_without(stack: Depl
 def test_the_stack_deploys_into_moto_with_the_outputs_the_functions_need(stack: DeployedStack) -> None:
     assert set(stack.outputs) >= REQUIRED_OUTPUTS - MOTO_DROPPED_OUTPUTS
     assert not [v for v in stack.outputs.values() if "${" in v]
+
+
+def test_the_stack_takes_the_delivery_settings_as_plain_string_parameters(stack: DeployedStack) -> None:
+    assert stack.outputs["SmsGatewayUrl"] == LOCAL_PARAMETERS["SmsGatewayUrl"]
+    assert stack.outputs["SmsSenderId"] == LOCAL_PARAMETERS["SmsSenderId"]
+    assert stack.outputs["MailFrom"] == "complaints@example.com"
 
 
 def test_the_complaints_table_has_its_key_indexes_and_stream(stack: DeployedStack) -> None:
@@ -442,6 +515,7 @@ def test_the_package_holds_every_resource_of_the_template(
     for name, resource in template["Resources"].items():
         assert packaged["Resources"][name] == resource, name
     assert set(packaged["Outputs"]) >= set(template["Outputs"])
+    assert set(packaged["Parameters"]) >= set(template["Parameters"])
 
 
 def test_cfn_lint_finds_nothing_in_the_plain_cloudformation_part_of_the_package(
@@ -462,7 +536,7 @@ def test_cfn_lint_finds_nothing_in_the_plain_cloudformation_part_of_the_package(
     assert [str(m) for m in matches] == []
 
 
-def test_every_function_gets_every_setting_from_a_template_resource(
+def test_every_function_gets_every_setting_from_a_template_resource_or_parameter(
     packaged: dict[str, Any], template: dict[str, Any]
 ) -> None:
     found = functions(packaged)
@@ -472,7 +546,8 @@ def test_every_function_gets_every_setting_from_a_template_resource(
         for name in ENVIRONMENT:
             value = environment.get(name)
             assert is_reference(value), f"{function_id}: {name} = {value!r} is not a reference"
-            assert referenced_name(value) in template["Resources"], f"{function_id}: {name} = {value!r}"
+            known = set(template["Resources"]) | set(template["Parameters"])
+            assert referenced_name(value) in known, f"{function_id}: {name} = {value!r}"
         assert environment["STAGE"] == "dev"
 
 
@@ -501,9 +576,10 @@ def test_every_function_runs_with_the_role_whose_policy_names_the_template_resou
         "DataKey",
         "UserPool",
         "FunctionLogGroup",
+        "SmsGatewaySecret",
     }
     wildcards = [s for s in statements if s.get("Resource") == "*"]
-    assert [s["Action"] for s in wildcards] == ["dynamodb:ListStreams"]
+    assert [s["Action"] for s in wildcards] == ["dynamodb:ListStreams", "sns:CheckIfPhoneNumberIsOptedOut"]
     (sms,) = [s for s in statements if "NotResource" in s]
     assert (sms["Action"], sms["NotResource"]) == (
         "sns:Publish",

@@ -1,0 +1,35 @@
+"""The routing queue on SQS: new complaints in batches of ten."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
+
+from chalicelib.domain.errors import StorageUnavailable
+
+BATCH = 10  # the most SendMessageBatch takes
+
+
+class SqsRoutingQueue:
+    """Sends `{"tracking_code": ...}` messages with SendMessageBatch."""
+
+    def __init__(self, sqs_client: Any, queue_url: str) -> None:
+        self._sqs = sqs_client
+        self._url = queue_url
+
+    def send(self, tracking_codes: list[str]) -> list[str]:
+        refused: list[str] = []
+        for start in range(0, len(tracking_codes), BATCH):
+            chunk = tracking_codes[start : start + BATCH]
+            entries = [
+                {"Id": str(i), "MessageBody": json.dumps({"tracking_code": code})}
+                for i, code in enumerate(chunk)
+            ]
+            try:
+                answer = self._sqs.send_message_batch(QueueUrl=self._url, Entries=entries)
+            except (BotoCoreError, ClientError) as exc:
+                raise StorageUnavailable(f"the routing queue refused a batch: {type(exc).__name__}") from exc
+            refused.extend(chunk[int(entry["Id"])] for entry in answer.get("Failed", []))
+        return refused

@@ -1,0 +1,217 @@
+"""Every message a change of a complaint owes, sent once (ISO 10002 7.4, 7.8).
+
+`intents_for` is the one place that says which change owes which message;
+a later message (an information request, a decision) adds a line there and a
+way to perform it here. Delivery is at least once, recorded exactly once:
+the notice is written on the complaint in the same versioned change as its
+milestone and history event, and a retried record finds it there and sends
+nothing. A message is sent twice only if the process dies between the
+provider accepting it and the notice being written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from chalicelib.domain.complaint import Complaint, HistoryEvent, Milestone, MilestoneCode, Notice
+from chalicelib.domain.errors import ComplaintNotFound, ConcurrentUpdate, DeliveryFailed
+from chalicelib.domain.messages import MessageKind, mail_text, sms_text
+from chalicelib.domain.policy import ContactChannel
+from chalicelib.services.flag_complaint import flag_complaint
+from chalicelib.services.ports import (
+    Clock,
+    ComplaintRepository,
+    Delivery,
+    MailSender,
+    SmsSender,
+    TopicPublisher,
+)
+
+ACKNOWLEDGEMENT = "acknowledgement"
+SUPERVISOR_ALERT = "supervisor_alert"
+DEPARTMENT_NOTICE = "department_notice"
+
+#: Attempts at recording a notice when other writers keep changing the complaint.
+RECORD_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Change:
+    """One stream record of the complaints table, decoded."""
+
+    event: str  # "INSERT", "MODIFY" or "REMOVE"
+    old: Complaint | None
+    new: Complaint | None
+
+
+def intents_for(change: Change) -> list[str]:
+    """The messages a change owes, by intent; each intent is performed once per complaint."""
+    new, old = change.new, change.old
+    if new is None:
+        return []
+    intents = []
+    if change.event == "INSERT":
+        intents.append(ACKNOWLEDGEMENT)
+        if new.health_or_safety:
+            intents.append(SUPERVISOR_ALERT)
+    if new.department and (old is None or old.department != new.department):
+        intents.append(f"{DEPARTMENT_NOTICE}:{new.department}")
+    return intents
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What performing an intent gave: a notice, perhaps a milestone, perhaps a problem for staff."""
+
+    notice: Notice
+    milestone: MilestoneCode | None = None
+    attention: str | None = None
+
+
+class Dispatcher:
+    """Performs intents through the senders and records them on the complaint."""
+
+    def __init__(
+        self,
+        repository: ComplaintRepository,
+        sms: SmsSender,
+        mail: MailSender,
+        topics: TopicPublisher,
+        clock: Clock,
+    ) -> None:
+        self._repository = repository
+        self._sms = sms
+        self._mail = mail
+        self._topics = topics
+        self._clock = clock
+
+    def dispatch(self, tracking_code: str, intent: str) -> Notice:
+        """Perform the intent unless the complaint records it already; return its notice.
+
+        A passing delivery failure is raised (to be retried) after flagging the
+        complaint; a permanent one is recorded as failed and flagged for staff.
+        """
+        outcome: Outcome | None = None
+        for _ in range(RECORD_ATTEMPTS):
+            current = self._repository.get(tracking_code)
+            if current is None:
+                raise ComplaintNotFound(tracking_code)
+            if intent in current.notices:
+                return current.notices[intent]
+            if outcome is None:
+                try:
+                    outcome = self._perform(current, intent)
+                except DeliveryFailed as exc:
+                    if exc.permanent:
+                        outcome = Outcome(
+                            Notice("failed", self._clock.now(), reason=str(exc)[:300]),
+                            attention=f"{intent} could not be delivered: {str(exc)[:200]}",
+                        )
+                    else:
+                        reason = f"{intent} delivery is failing and will be retried"
+                        flag_complaint(
+                            current, intent, reason, repository=self._repository, clock=self._clock
+                        )
+                        raise
+            try:
+                self._record(current, intent, outcome)
+                return outcome.notice
+            except ConcurrentUpdate:
+                continue
+        raise ConcurrentUpdate(f"could not record {intent} on {tracking_code}")
+
+    def _perform(self, complaint: Complaint, intent: str) -> Outcome:
+        name = intent.split(":", 1)[0]
+        perform: dict[str, Callable[[Complaint], Outcome]] = {
+            ACKNOWLEDGEMENT: self._acknowledge,
+            SUPERVISOR_ALERT: self._alert_supervisors,
+            DEPARTMENT_NOTICE: self._notify_department,
+        }
+        return perform[name](complaint)
+
+    def _acknowledge(self, complaint: Complaint) -> Outcome:
+        now = self._clock.now()
+        contact = complaint.personal.contact
+        if not complaint.consent.contact:
+            return Outcome(Notice("skipped", now, reason="the complainant did not consent to be contacted"))
+        kind, due, market = MessageKind.ACKNOWLEDGEMENT, complaint.expected_response_by, complaint.market
+        wants_mail = contact.preferred_channel is ContactChannel.EMAIL or not contact.mobile
+        if contact.email and wants_mail:
+            mail = mail_text(kind, complaint.language, code=complaint.tracking_code, due=due, market=market)
+            delivery = self._mail.send_mail(contact.email, mail.subject, mail.body)
+        elif contact.mobile:
+            text = sms_text(kind, complaint.language, code=complaint.tracking_code, due=due, market=market)
+            delivery = self._sms.send_sms(contact.mobile, text)
+        else:
+            return Outcome(
+                Notice("skipped", now, reason="no mobile number or e-mail address"),
+                attention="acknowledge by post or phone: no mobile number or e-mail address",
+            )
+        return Outcome(_sent(delivery, now), milestone=MilestoneCode.ACKNOWLEDGED)
+
+    def _alert_supervisors(self, complaint: Complaint) -> Outcome:
+        message = {
+            "tracking_code": complaint.tracking_code,
+            "reason": complaint.triage.reason,
+            "priority": complaint.priority.value,
+            "due_at": complaint.expected_response_by.isoformat(),
+        }
+        delivery = self._topics.publish("supervisor", message, {"market": complaint.market.value})
+        return Outcome(_sent(delivery, self._clock.now()))
+
+    def _notify_department(self, complaint: Complaint) -> Outcome:
+        assert complaint.department is not None
+        message = {
+            "tracking_code": complaint.tracking_code,
+            "department": complaint.department,
+            "priority": complaint.priority.value,
+            "health_or_safety": complaint.health_or_safety,
+            "due_at": complaint.expected_response_by.isoformat(),
+        }
+        attributes = {"department": complaint.department, "market": complaint.market.value}
+        delivery = self._topics.publish("department", message, attributes)
+        return Outcome(_sent(delivery, self._clock.now()))
+
+    def _record(self, current: Complaint, intent: str, outcome: Outcome) -> None:
+        now = outcome.notice.at
+        attention = {k: v for k, v in current.attention.items() if k != intent}
+        if outcome.attention:
+            attention[intent] = outcome.attention
+        milestones = current.milestones
+        if outcome.milestone:
+            milestones += (Milestone(outcome.milestone, now),)
+        after = replace(
+            current,
+            notices={**current.notices, intent: outcome.notice},
+            attention=attention,
+            milestones=milestones,
+            updated_at=now if outcome.milestone else current.updated_at,
+            version=current.version + 1,
+        )
+        details = {"intent": intent, "status": outcome.notice.status}
+        details.update({k: v for k, v in (("channel", outcome.notice.channel),) if v})
+        self._repository.apply_change(
+            current, after, _event(after, "notify", details, now, public=bool(outcome.milestone))
+        )
+
+
+def _sent(delivery: Delivery, now: datetime) -> Notice:
+    return Notice("sent", now, delivery.channel, delivery.provider, delivery.message_id)
+
+
+def _event(
+    after: Complaint, action: str, details: dict[str, str], now: datetime, *, public: bool = False
+) -> HistoryEvent:
+    return HistoryEvent(
+        tracking_code=after.tracking_code,
+        seq=after.version,
+        at=now,
+        actor="system:dispatcher",
+        action=action,
+        from_status=after.status,
+        to_status=after.status,
+        public=public,
+        details=details,
+    )

@@ -1,0 +1,32 @@
+"""Put a problem where staff will see it: on the complaint itself."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import replace
+
+from chalicelib.domain.complaint import Complaint, HistoryEvent
+from chalicelib.domain.errors import ConcurrentUpdate
+from chalicelib.services.ports import Clock, ComplaintRepository
+
+
+def flag_complaint(
+    current: Complaint, topic: str, reason: str, *, repository: ComplaintRepository, clock: Clock
+) -> None:
+    """Flag the complaint once per topic and reason; a lost race is left to the next retry."""
+    if current.attention.get(topic) == reason:
+        return
+    after = replace(current, attention={**current.attention, topic: reason}, version=current.version + 1)
+    event = HistoryEvent(
+        tracking_code=current.tracking_code,
+        seq=after.version,
+        at=clock.now(),
+        actor="system",
+        action="flag",
+        from_status=current.status,
+        to_status=current.status,
+        public=False,
+        details={"topic": topic},
+    )
+    with contextlib.suppress(ConcurrentUpdate):
+        repository.apply_change(current, after, event)
