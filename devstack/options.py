@@ -7,6 +7,7 @@
 | AWS_REGION               | us-east-1 | region of the emulated resources                |
 | LOCAL_DIR                | .local    | where the outbox lives; relative to the project |
 | LOCAL_VISIBILITY_TIMEOUT | 5         | seconds before a failed SQS message comes back  |
+| LOCAL_FAULTS             | (none)    | AWS calls to fail on purpose: `sns.Publish=0.3` |
 
 Everything listens on 127.0.0.1 only. The default region is us-east-1,
 the region moto writes into raw stream records whatever the region (the
@@ -42,6 +43,8 @@ class StackOptions:
     stack_name: str = "complaintdesk-local"
     stage: str = "dev"
     local_visibility_timeout: int = 5
+    #: AWS calls the emulator fails on purpose, as `service.Action=share` (devstack/faults.py).
+    faults: str = ""
 
     @property
     def local_path(self) -> Path:
@@ -57,6 +60,7 @@ class StackOptions:
             moto_port=_port(environ, "MOTO_PORT", cls.moto_port),
             region=environ.get("AWS_REGION") or cls.region,
             local_dir=Path(environ.get("LOCAL_DIR") or cls.local_dir),
+            faults=environ.get("LOCAL_FAULTS", ""),
             local_visibility_timeout=_seconds(
                 environ, "LOCAL_VISIBILITY_TIMEOUT", cls.local_visibility_timeout
             ),

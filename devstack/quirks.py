@@ -6,10 +6,17 @@
 - moto stores a KMS key policy given as a mapping (as templates may write it)
   without turning it into JSON text; `DescribeKey` then fails with an internal
   error. Writing the resolved policy back as JSON repairs the key.
+- moto's `TransactWriteItems` deep-copies every table it touches, to roll
+  back on failure, and the copy includes the table's stream shard: every
+  stream record the table ever produced. A transaction's cost so grows
+  without bound (about 100 ms at 600 records, seen here). Stream records never
+  change once appended, so the snapshot may share them: the shard's deep copy
+  copies its list of records, not the records. Rollback works as before.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import warnings
@@ -66,3 +73,16 @@ def repair_key_policies(
             raise DeployError(f"cannot resolve the key policy of {logical_id}: {exc}") from exc
         with sdk_errors(f"cannot store the key policy of {logical_id}", DeployError):
             kms.put_key_policy(KeyId=key_ids[logical_id], PolicyName="default", Policy=resolved)
+
+
+def share_stream_records_in_snapshots() -> None:
+    """Make moto's transaction snapshots share the (immutable) stream records; idempotent."""
+    from moto.dynamodb.models.table import StreamShard
+
+    def snapshot(self: Any, memo: dict[int, Any]) -> Any:
+        clone = copy.copy(self)
+        clone.items = list(self.items)
+        clone.table = memo.get(id(self.table), self.table)
+        return clone
+
+    StreamShard.__deepcopy__ = snapshot  # type: ignore[attr-defined]

@@ -18,6 +18,7 @@ and a process imports it once.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import secrets
@@ -35,11 +36,12 @@ from devstack.cloudformation import deploy_stack, not_created
 from devstack.cognito import create_cognito_resources
 from devstack.emulator import Emulator
 from devstack.errors import AppLoadError, DeployError
+from devstack.faults import injected, parse_faults
 from devstack.intrinsics import resolve_environment, resolve_value
 from devstack.lookups import Resource, StackLookups, pseudo_parameters
 from devstack.options import HOST, StackOptions
 from devstack.outbox import Outbox, ensure_outbox, outbox_path
-from devstack.quirks import repair_key_policies
+from devstack.quirks import repair_key_policies, share_stream_records_in_snapshots
 from devstack.runner.outbox import from_gateway
 from devstack.server import ApiServer, load_app
 from devstack.sms_gateway import FakeSmsGateway
@@ -84,6 +86,7 @@ class _Running:
     emulator: Emulator | None = None
     api: ApiServer | None = None
     services: list[Service] = field(default_factory=list)
+    faults: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
 
 
 class LocalStack:
@@ -138,6 +141,7 @@ class LocalStack:
 
         running.emulator = Emulator(HOST, options.moto_port)
         running.emulator.start()
+        share_stream_records_in_snapshots()
         clients = Clients(running.emulator.url, options.region)
         running.environ_before = dict(os.environ)
         _apply(emulator_environment(os.environ, running.emulator.url, options.region, os.devnull))
@@ -151,6 +155,8 @@ class LocalStack:
         _check_not_overridden(self.environment, required)
 
         context = StackContext(loaded.app, self.environment, lookups.resources, clients, self.outbox_path)
+        # Faults on purpose begin once the stack is deployed: they are for the system, not its set-up.
+        running.faults.enter_context(injected(parse_faults(options.faults)))
         for factory in self._service_factories:
             service = factory(context)
             service.start()
@@ -205,6 +211,7 @@ class LocalStack:
             running.api.stop()
         for service in reversed(running.services):
             service.stop()
+        running.faults.close()
         if running.emulator is not None:
             running.emulator.stop()
         if running.sms_gateway is not None:

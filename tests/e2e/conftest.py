@@ -49,12 +49,14 @@ def request(method: str, url: str, body: Any = None, timeout: float = 10.0) -> t
 class Devstack:
     """One `python -m devstack` process, its collected output and its API."""
 
-    def __init__(self, local_dir: Path, *args: str) -> None:
+    def __init__(self, local_dir: Path, *args: str, extra_env: dict[str, str] | None = None) -> None:
         port, moto_port = free_ports(2)
         self.api_url = f"http://{HOST}:{port}"
+        self.moto_url = f"http://{HOST}:{moto_port}"
         self.local_dir = local_dir
         env = {
             **os.environ,
+            **(extra_env or {}),
             "PORT": str(port),
             "MOTO_PORT": str(moto_port),
             "LOCAL_DIR": str(local_dir),
