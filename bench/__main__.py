@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import dynamodb, import_time
+from bench import dynamodb, import_time, pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,6 +18,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as local_dir, dynamodb.running_stack(local_dir):
         results["dynamodb_requests"] = dynamodb.requests_per_operation()
         results["intake_throughput"] = dynamodb.throughput()
+    with tempfile.TemporaryDirectory() as local_dir:
+        results["pipeline_requests_per_batch"] = pipeline.requests_per_batch(Path(local_dir) / "batch")
+        results["pipeline_throughput"] = pipeline.throughput(Path(local_dir) / "runner")
     text = json.dumps(results, indent=2, ensure_ascii=False)
     print(text)
     out = ROOT / ".local" / "bench.json"

@@ -37,8 +37,12 @@ HEADERS = {"Content-Type": "application/json"}
 def running_stack(local_dir: str) -> Iterator[LocalStack]:
     from pathlib import Path
 
-    with LocalStack(StackOptions(port=0, moto_port=0, local_dir=Path(local_dir))) as stack:
+    options = StackOptions(
+        port=0, moto_port=0, local_dir=Path(local_dir), stack_name="complaintdesk-bench-intake"
+    )
+    with LocalStack(options) as stack:
         yield stack
+    sys.modules.pop("app", None)
 
 
 def _client() -> Client:

@@ -12,6 +12,11 @@
   without bound (about 100 ms at 600 records, seen here). Stream records never
   change once appended, so the snapshot may share them: the shard's deep copy
   copies its list of records, not the records. Rollback works as before.
+- moto's DynamoDB is not thread-safe, and its server serves requests on many
+  threads: a transaction's snapshot can iterate a table while another request
+  writes to it ("dictionary changed size during iteration", a 500). DynamoDB
+  itself applies each request atomically, so the emulator takes its DynamoDB
+  requests one at a time.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import threading
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -86,3 +92,22 @@ def share_stream_records_in_snapshots() -> None:
         return clone
 
     StreamShard.__deepcopy__ = snapshot  # type: ignore[attr-defined]
+
+
+_DYNAMODB_LOCK = threading.Lock()
+
+
+def serialize_dynamodb_requests() -> None:
+    """Make moto's DynamoDB handle one request at a time, as an atomic service would; idempotent."""
+    from moto.dynamodb.responses import DynamoHandler
+
+    original = DynamoHandler.call_action
+    if getattr(original, "serialized", False):
+        return
+
+    def call_action(self: Any) -> Any:
+        with _DYNAMODB_LOCK:
+            return original(self)
+
+    call_action.serialized = True  # type: ignore[attr-defined]
+    DynamoHandler.call_action = call_action  # type: ignore[method-assign]

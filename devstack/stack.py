@@ -41,7 +41,11 @@ from devstack.intrinsics import resolve_environment, resolve_value
 from devstack.lookups import Resource, StackLookups, pseudo_parameters
 from devstack.options import HOST, StackOptions
 from devstack.outbox import Outbox, ensure_outbox, outbox_path
-from devstack.quirks import repair_key_policies, share_stream_records_in_snapshots
+from devstack.quirks import (
+    repair_key_policies,
+    serialize_dynamodb_requests,
+    share_stream_records_in_snapshots,
+)
 from devstack.runner.outbox import from_gateway
 from devstack.server import ApiServer, load_app
 from devstack.sms_gateway import FakeSmsGateway
@@ -142,6 +146,7 @@ class LocalStack:
         running.emulator = Emulator(HOST, options.moto_port)
         running.emulator.start()
         share_stream_records_in_snapshots()
+        serialize_dynamodb_requests()
         clients = Clients(running.emulator.url, options.region)
         running.environ_before = dict(os.environ)
         _apply(emulator_environment(os.environ, running.emulator.url, options.region, os.devnull))
