@@ -18,6 +18,8 @@ from chalicelib.api.body import ACCEPTED
 from chalicelib.api.problem import as_problem, guarded
 
 app = Chalice(app_name="complaintdesk")
+# Chalice leaves its app logger at ERROR; the project's loggers are its children.
+app.log.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
 
 
 def _request() -> Request:
@@ -67,10 +69,10 @@ def complaint_status() -> Response:
 )
 def on_complaint_change(event: DynamoDBEvent) -> dict[str, Any]:
     """Acknowledge new complaints, alert supervisors of health concerns, enqueue routing."""
-    from chalicelib.api.events import complaint_changes
+    from chalicelib.api.events import complaint_changes, time_left
     from chalicelib.bootstrap import container
 
-    return complaint_changes(event.to_dict(), container())
+    return complaint_changes(event.to_dict(), container(), time_left(event.context))
 
 
 @app.on_sqs_message(queue=os.environ["ROUTING_QUEUE_NAME"], batch_size=10, name="route_complaints")

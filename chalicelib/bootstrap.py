@@ -61,6 +61,13 @@ class Container:
 
         return boto3.session.Session(region_name=self.settings.region)
 
+    def client(self, service: str) -> Any:
+        """A client that gives up in seconds, not minutes: a batch has 30 s for all its records."""
+        from botocore.config import Config  # type: ignore[import-untyped]
+
+        config = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
+        return self.aws.client(service, config=config)
+
     @cached_property
     def sms(self) -> SmsSender:
         """SNS, except for the destinations routed to the HTTP gateway (Iran: SNS cannot reach it)."""
@@ -68,11 +75,9 @@ class Container:
         from chalicelib.adapters.sms import HttpGatewaySmsSender, SmsRouter, SnsSmsSender, parse_routes
 
         s = self.settings
-        sns = SnsSmsSender(self.aws.client("sns"), s.sms_sender_id)
+        sns = SnsSmsSender(self.client("sns"), s.sms_sender_id)
         # re-read every 5 minutes, so that a key set after deploying reaches running containers
-        api_key = SecretsManagerApiKey(
-            self.aws.client("secretsmanager"), s.sms_gateway_secret_arn, max_age=300
-        )
+        api_key = SecretsManagerApiKey(self.client("secretsmanager"), s.sms_gateway_secret_arn, max_age=300)
         gateway = HttpGatewaySmsSender(s.sms_gateway_url, api_key, sender_id=s.sms_sender_id)
         senders: dict[str, SmsSender] = {"sns": sns, "http": gateway}
         routes = {code: senders[name] for code, name in parse_routes(s.sms_routes).items()}
@@ -82,20 +87,20 @@ class Container:
     def mail(self) -> MailSender:
         from chalicelib.adapters.mail import SesMailSender
 
-        return SesMailSender(self.aws.client("ses"), self.settings.mail_from)
+        return SesMailSender(self.client("ses"), self.settings.mail_from)
 
     @cached_property
     def topics(self) -> TopicPublisher:
         from chalicelib.adapters.topics import SnsTopics
 
         s = self.settings
-        return SnsTopics(self.aws.client("sns"), s.department_topic_arn, s.supervisor_topic_arn)
+        return SnsTopics(self.client("sns"), s.department_topic_arn, s.supervisor_topic_arn)
 
     @cached_property
     def routing_queue(self) -> RoutingQueue:
         from chalicelib.adapters.queue import SqsRoutingQueue
 
-        return SqsRoutingQueue(self.aws.client("sqs"), self.settings.routing_queue_url)
+        return SqsRoutingQueue(self.client("sqs"), self.settings.routing_queue_url)
 
     @cached_property
     def dispatcher(self) -> Dispatcher:

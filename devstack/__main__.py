@@ -41,7 +41,7 @@ def _say(message: str, *, error: bool = False) -> None:
 def _configure_logging() -> None:
     """Like `chalice local`: the app's log lines on stdout; the SDK's and emulator's chatter off."""
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
-    for noisy in ("botocore", "boto3", "urllib3", "werkzeug"):
+    for noisy in ("botocore", "boto3", "urllib3", "werkzeug", "pynamodb"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -76,6 +76,7 @@ class FakeSender:
     channel: str = "sms"
     provider: str = "fake"
     sent: list[tuple[str, ...]] = field(default_factory=list)
+    keys: list[str | None] = field(default_factory=list)
     _failures: list[bool] = field(default_factory=list)
 
     def fail_next(self, *, permanent: bool, times: int = 1) -> None:
@@ -87,7 +88,8 @@ class FakeSender:
         self.sent.append(parts)
         return Delivery(self.channel, self.provider, f"{self.provider}-{len(self.sent)}")
 
-    def send_sms(self, to: str, body: str) -> Delivery:
+    def send_sms(self, to: str, body: str, *, key: str | None = None) -> Delivery:
+        self.keys.append(key)
         return self._deliver(to, body)
 
     def send_mail(self, to: str, subject: str, body: str) -> Delivery:

@@ -96,7 +96,7 @@ class SnsSmsSender:
             self._attributes["AWS.SNS.SMS.SenderID"] = {"DataType": "String", "StringValue": sender_id}
         self._check_opt_out = check_opt_out
 
-    def send_sms(self, to: str, body: str) -> Delivery:
+    def send_sms(self, to: str, body: str, *, key: str | None = None) -> Delivery:
         with sdk_errors("sns"):
             if (
                 self._check_opt_out
@@ -113,13 +113,15 @@ class HttpGatewaySmsSender:
     Protocol: the body is `{"to", "text", "sender" (when set), "client_ref"}`;
     the gateway answers 2xx with `{"message_id": "..."}`. Rules:
 
-    - One message keeps one `client_ref` over all its attempts, so that the
-      gateway can recognise a retry of a message it already took.
+    - One message keeps one `client_ref` over all its attempts, and across
+      retried invocations when the caller passes a `key`, so that the gateway
+      can recognise a retry of a message it already took.
     - 500, 502, 503, 504, 408, 429, timeouts and connection errors are
       retried (`attempts` in all, exponential backoff from `backoff` seconds;
       a Retry-After is honoured up to 2 s), then fail as transient; another
-      5xx fails as transient at once. With the defaults a send lasts at most
-      about 3 x 5 s, well inside the function's 30 s.
+      5xx fails as transient at once. With the defaults one send lasts at
+      most about 3 x 5 s; the stream handler stops starting records when
+      its invocation's time runs short.
     - Any other 4xx fails at once as permanent; so does a redirect (the URL
       is wrong, and the key must not follow it elsewhere).
     - A 2xx without a message id fails as permanent: the gateway may have
@@ -158,8 +160,8 @@ class HttpGatewaySmsSender:
         )
         self._pool = pool or urllib3.PoolManager()
 
-    def send_sms(self, to: str, body: str) -> Delivery:
-        client_ref = uuid.uuid4().hex
+    def send_sms(self, to: str, body: str, *, key: str | None = None) -> Delivery:
+        client_ref = key or uuid.uuid4().hex
         message: dict[str, str] = {"to": to, "text": body, "client_ref": client_ref}
         if self._sender_id:
             message["sender"] = self._sender_id
@@ -212,8 +214,8 @@ def parse_routes(spec: str) -> dict[int, str]:
 
     An empty spec routes nothing (everything goes to SNS). A code that is not
     a country calling code, a provider not in `PROVIDERS`, or a code given
-    twice is a `ConfigurationError`, so a typo fails the cold start instead
-    of sending Iranian SMS into SNS.
+    twice is a `ConfigurationError`, so a typo fails the first message
+    loudly (its record is retried) instead of sending Iranian SMS into SNS.
     """
     routes: dict[int, str] = {}
     for entry in (part.strip() for part in spec.split(",")):
@@ -255,5 +257,5 @@ class SmsRouter:
             return self._default
         return self._routes.get(country_code, self._default)
 
-    def send_sms(self, to: str, body: str) -> Delivery:
-        return self.sender_for(to).send_sms(to, body)
+    def send_sms(self, to: str, body: str, *, key: str | None = None) -> Delivery:
+        return self.sender_for(to).send_sms(to, body, key=key)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from chalicelib.bootstrap import Container
@@ -25,7 +26,17 @@ def failures(ids: list[str]) -> dict[str, Any]:
     return {"batchItemFailures": [{"itemIdentifier": item} for item in ids]}
 
 
-def complaint_changes(event: dict[str, Any], c: Container) -> dict[str, Any]:
+def time_left(context: Any) -> Callable[[], float]:
+    """Seconds left in this invocation, from the Lambda context (unlimited without one)."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if not callable(remaining):
+        return lambda: float("inf")
+    return lambda: float(remaining()) / 1000
+
+
+def complaint_changes(
+    event: dict[str, Any], c: Container, seconds_left: Callable[[], float] = lambda: float("inf")
+) -> dict[str, Any]:
     """The complaints table's stream: acknowledge, alert and route."""
     records, undecodable = [], []
     for raw in event.get("Records", []):
@@ -41,7 +52,7 @@ def complaint_changes(event: dict[str, Any], c: Container) -> dict[str, Any]:
             undecodable.append(stream["SequenceNumber"])
             continue
         records.append(ChangeRecord(stream["SequenceNumber"], change))
-    failed = process_changes(records, dispatcher=c.dispatcher, queue=c.routing_queue)
+    failed = process_changes(records, dispatcher=c.dispatcher, queue=c.routing_queue, time_left=seconds_left)
     return failures(undecodable + failed)
 
 

@@ -13,9 +13,7 @@ from chalicelib.api.body import idempotency_key, read_payload
 from chalicelib.api.problem import SECURITY_HEADERS
 from chalicelib.bootstrap import Container
 from chalicelib.domain.errors import FieldError, ValidationFailed
-from chalicelib.domain.validation import parse_submission
 from chalicelib.services.lookup_status import lookup_status
-from chalicelib.services.submit_complaint import IdempotencyRequest, fingerprint, submit_complaint
 
 
 def json_response(body: Mapping[str, Any], status: int = 200, **headers: str) -> Response:
@@ -30,6 +28,10 @@ def json_response(body: Mapping[str, Any], status: int = 200, **headers: str) ->
 
 def submit(raw: bytes | str | None, headers: Mapping[str, str], c: Container) -> Response:
     """POST /complaints: 201 with the receipt; a replayed key returns the first receipt."""
+    # Validation and triage (phone numbers, calendars) load here: /status and /health never pay for them.
+    from chalicelib.domain.validation import parse_submission
+    from chalicelib.services.submit_complaint import IdempotencyRequest, fingerprint, submit_complaint
+
     payload = read_payload(raw, headers, c.settings.max_body_bytes)
     key = idempotency_key(headers)
     submission = parse_submission(payload)

@@ -25,7 +25,11 @@ E = TypeVar("E", bound=StrEnum)
 
 _TRUE = frozenset({"true", "on", "yes", "1"})
 _FALSE = frozenset({"false", "off", "no", "0", ""})
-_EMAIL = re.compile(r"^[^@\s]{1,64}@(?=.{1,253}$)([^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,63}$")
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_EMAIL_LOCAL = re.compile(rf"^{_ATOM}(?:\.{_ATOM})*$")
+_EMAIL_DOMAIN = re.compile(
+    r"^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]{1,62}$"
+)
 _POLICY_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./_-]{0,63}$")
 
 
@@ -218,11 +222,19 @@ def _mobile(f: _Fields, market: p.Market | None) -> str | None:
 
 
 def _email(f: _Fields) -> str | None:
+    """An address a mail service accepts: a plain local part; an international domain in ASCII form."""
     raw = f.text("email", max_len=p.EMAIL_MAX)
-    if raw is not None and not _EMAIL.match(raw):
+    if raw is None:
+        return None
+    local, _, domain = raw.rpartition("@")
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        ascii_domain = ""
+    if len(local) > 64 or not _EMAIL_LOCAL.match(local) or not _EMAIL_DOMAIN.match(ascii_domain):
         f.fail("email", "format", "is not an e-mail address")
         return None
-    return raw
+    return f"{local}@{ascii_domain}"
 
 
 def _national_id(f: _Fields, market: p.Market | None) -> str | None:

@@ -5,18 +5,23 @@ a later message (an information request, a decision) adds a line there and a
 way to perform it here. Delivery is at least once, recorded exactly once:
 the notice is written on the complaint in the same versioned change as its
 milestone and history event, and a retried record finds it there and sends
-nothing. A message is sent twice only if the process dies between the
-provider accepting it and the notice being written.
+nothing. Once a provider has taken a message, writing its notice is retried
+(other writers, a brief outage) rather than given up: a message is sent twice
+only if the process dies, or DynamoDB stays unavailable, between the provider
+taking it and the notice being written. Even then the SMS gateway gets the
+same de-duplication key again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from chalicelib.domain.complaint import Complaint, HistoryEvent, Milestone, MilestoneCode, Notice
-from chalicelib.domain.errors import ComplaintNotFound, ConcurrentUpdate, DeliveryFailed
+from chalicelib.domain.errors import ComplaintNotFound, ConcurrentUpdate, DeliveryFailed, StorageUnavailable
 from chalicelib.domain.messages import MessageKind, mail_text, sms_text
 from chalicelib.domain.policy import ContactChannel
 from chalicelib.services.flag_complaint import flag_complaint
@@ -33,8 +38,10 @@ ACKNOWLEDGEMENT = "acknowledgement"
 SUPERVISOR_ALERT = "supervisor_alert"
 DEPARTMENT_NOTICE = "department_notice"
 
-#: Attempts at recording a notice when other writers keep changing the complaint.
-RECORD_ATTEMPTS = 5
+#: Attempts at recording a notice when other writers keep changing the complaint
+#: or the table is briefly unavailable, with a growing pause between them.
+RECORD_ATTEMPTS = 8
+RECORD_PAUSE = 0.05
 
 
 @dataclass(frozen=True)
@@ -94,8 +101,15 @@ class Dispatcher:
         complaint; a permanent one is recorded as failed and flagged for staff.
         """
         outcome: Outcome | None = None
-        for _ in range(RECORD_ATTEMPTS):
-            current = self._repository.get(tracking_code)
+        for attempt in range(RECORD_ATTEMPTS):
+            if attempt:
+                time.sleep(RECORD_PAUSE * 2**attempt)
+            try:
+                current = self._repository.get(tracking_code)
+            except StorageUnavailable:
+                if outcome is None:
+                    raise  # nothing sent yet: the record's retry starts afresh
+                continue
             if current is None:
                 raise ComplaintNotFound(tracking_code)
             if intent in current.notices:
@@ -110,7 +124,7 @@ class Dispatcher:
                             attention=f"{intent} could not be delivered: {str(exc)[:200]}",
                         )
                     else:
-                        reason = f"{intent} delivery is failing and will be retried"
+                        reason = f"{intent} is not delivered yet; if this stays, send it by hand"
                         flag_complaint(
                             current, intent, reason, repository=self._repository, clock=self._clock
                         )
@@ -118,20 +132,20 @@ class Dispatcher:
             try:
                 self._record(current, intent, outcome)
                 return outcome.notice
-            except ConcurrentUpdate:
+            except (ConcurrentUpdate, StorageUnavailable):
                 continue
         raise ConcurrentUpdate(f"could not record {intent} on {tracking_code}")
 
     def _perform(self, complaint: Complaint, intent: str) -> Outcome:
-        name = intent.split(":", 1)[0]
-        perform: dict[str, Callable[[Complaint], Outcome]] = {
+        name, _, argument = intent.partition(":")
+        perform: dict[str, Callable[[Complaint, str], Outcome]] = {
             ACKNOWLEDGEMENT: self._acknowledge,
             SUPERVISOR_ALERT: self._alert_supervisors,
             DEPARTMENT_NOTICE: self._notify_department,
         }
-        return perform[name](complaint)
+        return perform[name](complaint, argument)
 
-    def _acknowledge(self, complaint: Complaint) -> Outcome:
+    def _acknowledge(self, complaint: Complaint, _: str) -> Outcome:
         now = self._clock.now()
         contact = complaint.personal.contact
         if not complaint.consent.contact:
@@ -143,7 +157,8 @@ class Dispatcher:
             delivery = self._mail.send_mail(contact.email, mail.subject, mail.body)
         elif contact.mobile:
             text = sms_text(kind, complaint.language, code=complaint.tracking_code, due=due, market=market)
-            delivery = self._sms.send_sms(contact.mobile, text)
+            key = hashlib.sha256(f"{complaint.tracking_code}:{ACKNOWLEDGEMENT}".encode()).hexdigest()[:32]
+            delivery = self._sms.send_sms(contact.mobile, text, key=key)
         else:
             return Outcome(
                 Notice("skipped", now, reason="no mobile number or e-mail address"),
@@ -151,7 +166,7 @@ class Dispatcher:
             )
         return Outcome(_sent(delivery, now), milestone=MilestoneCode.ACKNOWLEDGED)
 
-    def _alert_supervisors(self, complaint: Complaint) -> Outcome:
+    def _alert_supervisors(self, complaint: Complaint, _: str) -> Outcome:
         message = {
             "tracking_code": complaint.tracking_code,
             "reason": complaint.triage.reason,
@@ -161,16 +176,19 @@ class Dispatcher:
         delivery = self._topics.publish("supervisor", message, {"market": complaint.market.value})
         return Outcome(_sent(delivery, self._clock.now()))
 
-    def _notify_department(self, complaint: Complaint) -> Outcome:
-        assert complaint.department is not None
+    def _notify_department(self, complaint: Complaint, department: str) -> Outcome:
+        """Tell the department the intent names, unless the complaint has moved on since."""
+        if complaint.department != department:
+            reason = f"the complaint moved to {complaint.department} before {department} was told"
+            return Outcome(Notice("skipped", self._clock.now(), reason=reason))
         message = {
             "tracking_code": complaint.tracking_code,
-            "department": complaint.department,
+            "department": department,
             "priority": complaint.priority.value,
             "health_or_safety": complaint.health_or_safety,
             "due_at": complaint.expected_response_by.isoformat(),
         }
-        attributes = {"department": complaint.department, "market": complaint.market.value}
+        attributes = {"department": department, "market": complaint.market.value}
         delivery = self._topics.publish("department", message, attributes)
         return Outcome(_sent(delivery, self._clock.now()))
 

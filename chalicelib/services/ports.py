@@ -66,8 +66,12 @@ class Delivery:
 class SmsSender(Protocol):
     """Sends one transactional SMS."""
 
-    def send_sms(self, to: str, body: str) -> Delivery:
-        """Send `body` to the E.164 number `to`; DeliveryFailed if the provider refuses."""
+    def send_sms(self, to: str, body: str, *, key: str | None = None) -> Delivery:
+        """Send `body` to the E.164 number `to`; DeliveryFailed if the provider refuses.
+
+        `key` is the same for every attempt at one message, so that a provider
+        that de-duplicates can recognise a retry of a message it already took.
+        """
         ...
 
 

@@ -8,7 +8,7 @@ retry repeats no message and loses none.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from chalicelib.domain.errors import ComplaintDeskError
@@ -26,13 +26,29 @@ class ChangeRecord:
     change: Change
 
 
+#: A record is not started with less time than this left: one SMS may take 15 s.
+MIN_SECONDS_PER_RECORD = 8.0
+
+
 def process_changes(
-    records: Sequence[ChangeRecord], *, dispatcher: Dispatcher, queue: RoutingQueue
+    records: Sequence[ChangeRecord],
+    *,
+    dispatcher: Dispatcher,
+    queue: RoutingQueue,
+    time_left: Callable[[], float] = lambda: float("inf"),
 ) -> list[str]:
-    """Handle a batch; the ids of the records that must be retried."""
+    """Handle a batch; the ids of the records that must be retried.
+
+    Records left when the invocation's time runs short are not started, and
+    are reported for retry, rather than cut off half way.
+    """
     failed: list[str] = []
     to_route: dict[str, str] = {}
-    for record in records:
+    for index, record in enumerate(records):
+        if time_left() < MIN_SECONDS_PER_RECORD:
+            log.warning("time is short: %d records left for the retry", len(records) - index)
+            failed.extend(r.record_id for r in records[index:])
+            break
         if not _handle(record, dispatcher):
             failed.append(record.record_id)
         new = record.change.new

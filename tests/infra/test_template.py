@@ -112,8 +112,6 @@ DELIVERY_VARIABLES = {
     "SMS_GATEWAY_SECRET_ARN": {"Ref": "SmsGatewaySecret"},
     "MAIL_FROM": {"Ref": "MailFrom"},
     "SMS_SENDER_ID": {"Ref": "SmsSenderId"},
-    "ROUTING_DLQ_NAME": {"Fn::GetAtt": ["RoutingDeadLetterQueue", "QueueName"]},
-    "STREAM_FAILURE_QUEUE_NAME": {"Fn::GetAtt": ["StreamFailureQueue", "QueueName"]},
 }
 
 

@@ -95,3 +95,11 @@ def test_no_json_document_whatever_its_shape_gets_a_server_error(
             path, headers={"Content-Type": "application/json"}, body=json.dumps(document)
         )
         assert response.status_code < 500, (path, document, response.body)
+
+
+def test_the_pipelines_warnings_reach_the_log_in_lambda() -> None:
+    from app import app
+
+    assert app.log.name == "complaintdesk"
+    assert logging.getLogger("complaintdesk.pipeline").isEnabledFor(logging.WARNING)
+    assert logging.getLogger("complaintdesk.events").isEnabledFor(logging.INFO)

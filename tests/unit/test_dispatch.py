@@ -198,3 +198,63 @@ def test_the_department_is_told_once_when_its_complaint_arrives(
     ((topic, _message, attributes),) = world.topics.sent
     assert topic == "department"
     assert '"department": "claims"' in attributes
+
+
+def test_every_attempt_at_one_acknowledgement_carries_the_same_key(
+    world: World, turkish_complaint: dict[str, Any]
+) -> None:
+    code = world.submit(turkish_complaint)
+    world.sms.fail_next(permanent=False, times=2)
+    for _ in range(2):
+        with pytest.raises(DeliveryFailed):
+            world.dispatcher.dispatch(code, ACKNOWLEDGEMENT)
+    world.dispatcher.dispatch(code, ACKNOWLEDGEMENT)
+    assert len(set(world.sms.keys)) == 1
+    assert world.sms.keys[0]
+
+
+def test_a_sent_message_whose_record_fails_once_is_recorded_without_sending_again(
+    world: World, turkish_complaint: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.domain.errors import StorageUnavailable
+
+    code = world.submit(turkish_complaint)
+    original = world.repository.apply_change
+    failures = ["outage", "outage"]
+
+    def flaky(before: Any, after: Any, event: Any) -> None:
+        if failures:
+            failures.pop()
+            raise StorageUnavailable("DynamoDB is briefly unavailable")
+        original(before, after, event)
+
+    monkeypatch.setattr(world.repository, "apply_change", flaky)
+    world.dispatcher.dispatch(code, ACKNOWLEDGEMENT)
+    assert len(world.sms.sent) == 1
+    assert world.repository.complaints[code].notices[ACKNOWLEDGEMENT].status == "sent"
+
+
+def test_a_stale_department_notice_is_skipped_when_the_complaint_has_moved_on(
+    world: World, turkish_complaint: dict[str, Any]
+) -> None:
+    code = world.submit(turkish_complaint)
+    route_complaint(code, repository=world.repository, clock=world.clock)  # to claims
+    notice = world.dispatcher.dispatch(code, "department_notice:finance")
+    assert notice.status == "skipped"
+    assert world.topics.sent == []
+
+
+def test_records_left_when_time_runs_short_are_not_started_but_retried(
+    world: World, turkish_complaint: dict[str, Any]
+) -> None:
+    codes = [world.submit(turkish_complaint) for _ in range(3)]
+    seconds = iter([30.0, 12.0, 5.0])
+    failed = process_changes(
+        [world.insert(c) for c in codes],
+        dispatcher=world.dispatcher,
+        queue=world.queue,
+        time_left=lambda: next(seconds),
+    )
+    assert failed == [f"seq-{codes[2]}"]
+    assert len(world.sms.sent) == 2
+    assert world.queue.sent == codes[:2]  # the started ones are still routed

@@ -38,7 +38,7 @@ class RecordingSender:
     name: str
     sent: list[tuple[str, str]] = field(default_factory=list)
 
-    def send_sms(self, to: str, body: str) -> Delivery:
+    def send_sms(self, to: str, body: str, *, key: str | None = None) -> Delivery:
         self.sent.append((to, body))
         return Delivery("sms", self.name, f"{self.name}-{len(self.sent)}")
 

@@ -185,3 +185,36 @@ def test_any_document_either_validates_or_names_its_faulty_fields(data: dict[str
         errors = failed.errors
         assert errors
     assert all(error.field and error.message for error in errors)
+
+
+@pytest.mark.parametrize(
+    ("email", "stored"),
+    [
+        ("ayse.yilmaz+sikayet@example.com", "ayse.yilmaz+sikayet@example.com"),
+        ("ali@örnek.com.tr", "ali@xn--rnek-4qa.com.tr"),  # an international domain, as mail services want it
+        ("zahra@بیمه.ایران", "zahra@xn--ngb2dg44c.xn--mgba3a4f16a"),
+    ],
+)
+def test_an_email_address_is_stored_as_a_mail_service_accepts_it(
+    turkish_complaint: dict[str, Any], email: str, stored: str
+) -> None:
+    turkish_complaint["contact"]["email"] = email
+    assert parse_submission(turkish_complaint).personal.contact.email == stored
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "a,b@example.com",
+        '"quoted"@example.com',
+        "<a@example.com>",
+        "a@b",
+        "a..b@example.com",
+        "ayşe@example.com",
+    ],
+)
+def test_an_email_address_a_mail_service_would_refuse_is_a_field_error(
+    turkish_complaint: dict[str, Any], email: str
+) -> None:
+    turkish_complaint["contact"]["email"] = email
+    assert errors_of(turkish_complaint) == {"contact.email": "format"}
