@@ -75,6 +75,15 @@ def on_complaint_change(event: DynamoDBEvent) -> dict[str, Any]:
     return complaint_changes(event.to_dict(), container(), time_left(event.context))
 
 
+@app.on_sqs_message(queue=os.environ["STREAM_FAILURE_QUEUE_NAME"], batch_size=10, name="flag_stream_failures")
+def flag_stream_failures(event: SQSEvent) -> dict[str, Any]:
+    """Flag the complaints of stream batches that the stream gave up on, for staff to finish."""
+    from chalicelib.api.events import stream_failures
+    from chalicelib.bootstrap import container
+
+    return stream_failures(event.to_dict(), container())
+
+
 @app.on_sqs_message(queue=os.environ["ROUTING_QUEUE_NAME"], batch_size=10, name="route_complaints")
 def route_complaints(event: SQSEvent) -> dict[str, Any]:
     """Give each new complaint its department."""

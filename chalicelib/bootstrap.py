@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         MailSender,
         RoutingQueue,
         SmsSender,
+        StreamReader,
         TopicPublisher,
     )
 
@@ -101,6 +102,12 @@ class Container:
         from chalicelib.adapters.queue import SqsRoutingQueue
 
         return SqsRoutingQueue(self.client("sqs"), self.settings.routing_queue_url)
+
+    @cached_property
+    def stream_reader(self) -> StreamReader:
+        from chalicelib.adapters.stream import DynamoStreamReader
+
+        return DynamoStreamReader(self.client("dynamodbstreams"))
 
     @cached_property
     def dispatcher(self) -> Dispatcher:

@@ -24,6 +24,7 @@ ENVIRONMENT: dict[str, str] = {
     "ROUTING_QUEUE_NAME": "name of that queue (Chalice reads it at import)",
     "ROUTING_DLQ_URL": "dead-letter queue of the routing queue",
     "STREAM_FAILURE_QUEUE_URL": "on-failure destination of the stream mapping",
+    "STREAM_FAILURE_QUEUE_NAME": "name of that queue (Chalice reads it at import)",
     "DEPARTMENT_TOPIC_ARN": "SNS topic that notifies departments",
     "SUPERVISOR_TOPIC_ARN": "SNS topic that alerts supervisors",
     "REPORT_BUCKET": "S3 bucket for reports",
@@ -58,6 +59,7 @@ class Settings:
     routing_queue_name: str
     routing_dlq_url: str
     stream_failure_queue_url: str
+    stream_failure_queue_name: str
     department_topic_arn: str
     supervisor_topic_arn: str
     report_bucket: str

@@ -56,6 +56,32 @@ def complaint_changes(
     return failures(undecodable + failed)
 
 
+STREAM_GAVE_UP = (
+    "automatic handling gave up after its retries: the acknowledgement or the routing "
+    "may be missing; check the complaint and act by hand"
+)
+
+
+def stream_failures(event: dict[str, Any], c: Container) -> dict[str, Any]:
+    """The stream's on-failure queue: flag every complaint of a batch Lambda gave up on."""
+    failed = []
+    for record in event.get("Records", []):
+        try:
+            info = json.loads(record["body"])["DDBStreamBatchInfo"]
+            codes = c.stream_reader.tracking_codes(
+                info["streamArn"], info["shardId"], info["startSequenceNumber"], info["endSequenceNumber"]
+            )
+            for code in codes:
+                current = c.repository.get(code)
+                if current is not None:
+                    flag_complaint(current, "stream", STREAM_GAVE_UP, repository=c.repository, clock=c.clock)
+            log.warning("stream batch given up: %d complaints flagged", len(codes))
+        except (ComplaintDeskError, ValueError, KeyError, TypeError) as exc:
+            log.error("stream failure %s not handled: %s", record["messageId"], type(exc).__name__)
+            failed.append(record["messageId"])
+    return failures(failed)
+
+
 def routing_messages(event: dict[str, Any], c: Container) -> dict[str, Any]:
     """The routing queue: assign each complaint its department, once."""
     failed = []

@@ -99,6 +99,14 @@ class RoutingQueue(Protocol):
         ...
 
 
+class StreamReader(Protocol):
+    """Reads back the records of the complaints table's stream."""
+
+    def tracking_codes(self, stream_arn: str, shard_id: str, first: str, last: str) -> list[str]:
+        """The tracking codes of the records from sequence number `first` to `last`."""
+        ...
+
+
 class Clock(Protocol):
     """The current instant, timezone-aware."""
 

@@ -121,3 +121,50 @@ def test_a_malformed_routing_message_fails_and_flags_the_complaint_it_names(
     flagged = aws.repository.get(code)
     assert flagged is not None
     assert "routing" in flagged.attention
+
+
+def test_a_stream_batch_given_up_on_flags_its_complaints_for_staff(
+    local_stack: LocalStack, aws: Container, client: Any, turkish_complaint: dict[str, Any]
+) -> None:
+    # Given a complaint whose INSERT the stream gave up on
+    headers = {"Content-Type": "application/json"}
+    created = client.http.post("/complaints", headers=headers, body=json.dumps(turkish_complaint))
+    code = json.loads(created.body)["tracking_code"]
+    streams = _client(local_stack, "dynamodbstreams")
+    arn = local_stack.environment["COMPLAINTS_STREAM_ARN"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    records = streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=1000)["Records"]
+    sequence = next(
+        r["dynamodb"]["SequenceNumber"]
+        for r in records
+        if r["dynamodb"]["Keys"]["tracking_code"]["S"] == code
+    )
+    body = {
+        "requestContext": {"condition": "RetryAttemptsExhausted", "approximateInvokeCount": 6},
+        "version": "1.0",
+        "DDBStreamBatchInfo": {
+            "shardId": shard,
+            "startSequenceNumber": sequence,
+            "endSequenceNumber": sequence,
+            "batchSize": 1,
+            "streamArn": arn,
+        },
+    }
+    message = {"messageId": "gave-up-1", "body": json.dumps(body), "eventSource": "aws:sqs"}
+
+    # When the on-failure message is handled
+    answer = sys.modules["app"].flag_stream_failures({"Records": [message]}, None)
+
+    # Then the complaint is flagged where staff will see it
+    assert answer == {"batchItemFailures": []}
+    flagged = aws.repository.get(code)
+    assert flagged is not None
+    assert "gave up" in flagged.attention["stream"]
+
+
+def test_an_unreadable_failure_message_stays_on_the_queue(aws: Container) -> None:
+    message = {"messageId": "junk-1", "body": "not json", "eventSource": "aws:sqs"}
+    assert sys.modules["app"].flag_stream_failures({"Records": [message]}, None) == {
+        "batchItemFailures": [{"itemIdentifier": "junk-1"}]
+    }
