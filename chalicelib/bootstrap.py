@@ -48,12 +48,18 @@ class Container:
     def repository(self) -> ComplaintRepository:
         from pynamodb.connection import Connection
 
+        from chalicelib.adapters import tables as t
         from chalicelib.adapters.repository import DynamoComplaintRepository
-        from chalicelib.adapters.tables import bind_tables
 
         s = self.settings
-        tables = bind_tables(s.complaints_table, s.history_table, s.idempotency_table, s.region)
-        return DynamoComplaintRepository(tables, Connection(region=s.region), s.day_shards)
+        tables = t.bind_tables(s.complaints_table, s.history_table, s.idempotency_table, s.region)
+        connection = Connection(
+            region=s.region,
+            connect_timeout_seconds=t.CONNECT_TIMEOUT,
+            read_timeout_seconds=t.READ_TIMEOUT,
+            max_retry_attempts=t.ATTEMPTS,
+        )
+        return DynamoComplaintRepository(tables, connection, s.day_shards)
 
     @cached_property
     def aws(self) -> Any:

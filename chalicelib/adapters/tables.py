@@ -179,6 +179,16 @@ def bind_tables(complaints: str, history: str, idempotency: str, region: str) ->
     )
 
 
+#: Give up in seconds, not PynamoDB's default 15 s connect and 30 s read: a
+#: request has API Gateway's 29 s, and a stream batch 30 s, for everything.
+CONNECT_TIMEOUT, READ_TIMEOUT, ATTEMPTS = 2, 5, 3
+TIMEOUTS = {
+    "connect_timeout_seconds": CONNECT_TIMEOUT,
+    "read_timeout_seconds": READ_TIMEOUT,
+    "max_retry_attempts": ATTEMPTS,
+}
+
+
 def _bound(base: type[M], table_name: str, region: str) -> type[M]:
-    meta = type("Meta", (), {"table_name": table_name, "region": region})
+    meta = type("Meta", (), {"table_name": table_name, "region": region, **TIMEOUTS})
     return type(base.__name__, (base,), {"Meta": meta, "__module__": base.__module__})
