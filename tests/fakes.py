@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,6 +29,11 @@ class FakeRepository:
     history: dict[str, list[HistoryEvent]] = field(default_factory=dict)
     keys: dict[str, IdempotencyRecord] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
+    change_failures: list[Exception] = field(default_factory=list)
+
+    def fail_next_changes(self, *errors: Exception) -> None:
+        """The next changes fail with these errors; a ConcurrentUpdate is another writer's change."""
+        self.change_failures.extend(errors)
 
     def add(self, complaint: Complaint, event: HistoryEvent, idempotency: IdempotencyRecord | None) -> None:
         self.calls.append("add")
@@ -61,6 +66,12 @@ class FakeRepository:
 
     def apply_change(self, before: Complaint, after: Complaint, event: HistoryEvent) -> None:
         self.calls.append("apply_change")
+        if self.change_failures:
+            error = self.change_failures.pop(0)
+            if isinstance(error, ConcurrentUpdate):
+                current = self.complaints[before.tracking_code]
+                self.complaints[before.tracking_code] = replace(current, version=current.version + 1)
+            raise error
         current = self.complaints.get(before.tracking_code)
         if current is None or current.version != before.version:
             raise ConcurrentUpdate(before.tracking_code)

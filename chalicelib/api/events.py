@@ -15,7 +15,7 @@ from chalicelib.bootstrap import Container
 from chalicelib.domain.errors import ComplaintDeskError
 from chalicelib.domain.tracking import is_valid_tracking_code, parse_tracking_code
 from chalicelib.services.dispatch import Change
-from chalicelib.services.flag_complaint import flag_complaint
+from chalicelib.services.flag_complaint import flag_by_code
 from chalicelib.services.process_changes import ChangeRecord, process_changes
 from chalicelib.services.route_complaint import route_complaint
 
@@ -72,9 +72,7 @@ def stream_failures(event: dict[str, Any], c: Container) -> dict[str, Any]:
                 info["streamArn"], info["shardId"], info["startSequenceNumber"], info["endSequenceNumber"]
             )
             for code in codes:
-                current = c.repository.get(code)
-                if current is not None:
-                    flag_complaint(current, "stream", STREAM_GAVE_UP, repository=c.repository, clock=c.clock)
+                flag_by_code(code, "stream", STREAM_GAVE_UP, repository=c.repository, clock=c.clock)
             log.warning("stream batch given up: %d complaints flagged", len(codes))
         except (ComplaintDeskError, ValueError, KeyError, TypeError) as exc:
             log.error("stream failure %s not handled: %s", record["messageId"], type(exc).__name__)
@@ -119,8 +117,6 @@ class _Poison(ValueError):
 
 def _flag_routing(code: str, reason: str, c: Container) -> None:
     try:
-        current = c.repository.get(code)
-        if current is not None:
-            flag_complaint(current, "routing", reason, repository=c.repository, clock=c.clock)
+        flag_by_code(code, "routing", reason, repository=c.repository, clock=c.clock)
     except ComplaintDeskError as exc:
         log.error("could not flag %s: %s", code, type(exc).__name__)

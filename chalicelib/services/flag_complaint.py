@@ -30,3 +30,14 @@ def flag_complaint(
     )
     with contextlib.suppress(ConcurrentUpdate):
         repository.apply_change(current, after, event)
+
+
+def flag_by_code(
+    code: str, topic: str, reason: str, *, repository: ComplaintRepository, clock: Clock
+) -> bool:
+    """Flag the complaint with this code, if there is one; whether there was."""
+    current = repository.get(code)
+    if current is None:
+        return False
+    flag_complaint(current, topic, reason, repository=repository, clock=clock)
+    return True

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -115,21 +114,10 @@ def test_a_permanent_failure_is_recorded_and_left_for_staff(
 
 
 def test_a_change_by_someone_else_between_sending_and_recording_does_not_send_twice(
-    world: World, turkish_complaint: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    world: World, turkish_complaint: dict[str, Any]
 ) -> None:
     code = world.submit(turkish_complaint)
-    original = world.repository.apply_change
-    calls = {"n": 0}
-
-    def first_write_loses(before: Any, after: Any, event: Any) -> None:
-        calls["n"] += 1
-        if calls["n"] == 1:  # a clerk saved the complaint a moment before us
-            current = world.repository.complaints[code]
-            world.repository.complaints[code] = replace(current, version=current.version + 1)
-            raise ConcurrentUpdate(code)
-        original(before, after, event)
-
-    monkeypatch.setattr(world.repository, "apply_change", first_write_loses)
+    world.repository.fail_next_changes(ConcurrentUpdate(code))  # a clerk saved it a moment before us
     world.dispatcher.dispatch(code, ACKNOWLEDGEMENT)
     assert len(world.sms.sent) == 1
     assert world.repository.complaints[code].notices[ACKNOWLEDGEMENT].status == "sent"
@@ -214,21 +202,13 @@ def test_every_attempt_at_one_acknowledgement_carries_the_same_key(
 
 
 def test_a_sent_message_whose_record_fails_once_is_recorded_without_sending_again(
-    world: World, turkish_complaint: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    world: World, turkish_complaint: dict[str, Any]
 ) -> None:
     from chalicelib.domain.errors import StorageUnavailable
 
     code = world.submit(turkish_complaint)
-    original = world.repository.apply_change
-    failures = ["outage", "outage"]
-
-    def flaky(before: Any, after: Any, event: Any) -> None:
-        if failures:
-            failures.pop()
-            raise StorageUnavailable("DynamoDB is briefly unavailable")
-        original(before, after, event)
-
-    monkeypatch.setattr(world.repository, "apply_change", flaky)
+    outage = StorageUnavailable("DynamoDB is briefly unavailable")
+    world.repository.fail_next_changes(outage, outage)
     world.dispatcher.dispatch(code, ACKNOWLEDGEMENT)
     assert len(world.sms.sent) == 1
     assert world.repository.complaints[code].notices[ACKNOWLEDGEMENT].status == "sent"
