@@ -107,3 +107,15 @@ class DeliveryFailed(ComplaintDeskError):
     def __init__(self, message: str, *, permanent: bool) -> None:
         super().__init__(message)
         self.permanent = permanent
+
+
+class Unauthenticated(ComplaintDeskError):
+    """Raised when a staff request has no valid identity token (missing, forged, expired)."""
+
+
+class Forbidden(ComplaintDeskError):
+    """Raised when a signed-in staff member's role, market or department does not allow the request."""
+
+
+class VerificationFailed(ComplaintDeskError):
+    """Raised when a complainant's proof (mobile digits or e-mail) does not match the complaint."""
