@@ -53,8 +53,8 @@ def staff_from_claims(claims: Mapping[str, Any]) -> StaffMember:
     if isinstance(groups, str):
         groups = [groups]
     roles = frozenset(Role(g) for g in groups if isinstance(g, str) and g in Role._value2member_map_)
-    department = claims.get("custom:department")
-    market = claims.get("custom:market")
+    department = str(claims.get("custom:department") or "")
+    market = str(claims.get("custom:market") or "")
     return StaffMember(
         username=username,
         roles=roles,
