@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint unit bench package holidays lock clean
+.PHONY: install run token test lint unit bench package holidays lock clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "complaintdesk needs Python 3.11 or newer"'
@@ -18,6 +18,10 @@ install: $(INSTALLED)
 
 run: $(INSTALLED)
 	$(PY) -m devstack
+
+# An ID token of a demo staff user of the running stack: make token USER=handler
+token: $(INSTALLED)
+	@$(PY) -m devstack.token $(USER)
 
 test: lint
 	$(PY) -m pytest

@@ -19,6 +19,7 @@ ENVIRONMENT: dict[str, str] = {
     "COMPLAINTS_TABLE": "DynamoDB table of complaints (key: tracking code)",
     "COMPLAINTS_STREAM_ARN": "stream of the complaints table",
     "HISTORY_TABLE": "DynamoDB table of append-only history events",
+    "CAPA_TABLE": "DynamoDB table of corrective and preventive actions",
     "IDEMPOTENCY_TABLE": "DynamoDB table of idempotency keys (with TTL)",
     "ROUTING_QUEUE_URL": "SQS queue that carries new complaints to the router",
     "ROUTING_QUEUE_NAME": "name of that queue (Chalice reads it at import)",
@@ -34,6 +35,7 @@ ENVIRONMENT: dict[str, str] = {
     "SMS_GATEWAY_URL": "HTTP SMS gateway for destinations SNS cannot reach (Iran)",
     "SMS_GATEWAY_SECRET_ARN": "Secrets Manager secret holding that gateway's API key",
     "MAIL_FROM": "verified SES sender address of acknowledgements",
+    "LOOKUP_KEY_SECRET_ARN": "Secrets Manager secret holding the HMAC key of the contact lookup indexes",
 }
 
 _OPTIONAL_DEFAULTS: dict[str, str] = {
@@ -44,6 +46,10 @@ _OPTIONAL_DEFAULTS: dict[str, str] = {
     "DAY_SHARDS": "8",
     "SMS_ROUTES": "98=http",
     "SMS_SENDER_ID": "",
+    "REOPEN_WINDOW_DAYS": "30",
+    "ESCALATION_CHAIN": "department_supervisor,head_of_complaints",
+    "ESCALATION_THRESHOLDS": "0.8,1.0",
+    "PUBLIC_BASE_URL": "",
 }
 
 
@@ -54,6 +60,7 @@ class Settings:
     complaints_table: str
     complaints_stream_arn: str
     history_table: str
+    capa_table: str
     idempotency_table: str
     routing_queue_url: str
     routing_queue_name: str
@@ -69,6 +76,7 @@ class Settings:
     sms_gateway_url: str
     sms_gateway_secret_arn: str
     mail_from: str
+    lookup_key_secret_arn: str
     region: str = "us-east-1"
     stage: str = "dev"
     log_level: str = "INFO"
@@ -79,6 +87,14 @@ class Settings:
     #: every other destination goes to SNS.
     sms_routes: str = "98=http"
     sms_sender_id: str = ""
+    #: Days after closing during which a supervisor may reopen a complaint on appeal.
+    reopen_window_days: int = 30
+    #: Who is told at each escalation level, and the share of the response
+    #: time used at which each level is reached (1.0 = overdue).
+    escalation_chain: tuple[str, ...] = ("department_supervisor", "head_of_complaints")
+    escalation_thresholds: tuple[float, ...] = (0.8, 1.0)
+    #: Base URL of the public pages, for links in e-mails and non-Turkish SMS ("" = no links).
+    public_base_url: str = ""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -100,6 +116,22 @@ class Settings:
                 day_shards=int(optional["DAY_SHARDS"]),
                 sms_routes=optional["SMS_ROUTES"],
                 sms_sender_id=optional["SMS_SENDER_ID"],
+                reopen_window_days=int(optional["REOPEN_WINDOW_DAYS"]),
+                escalation_chain=_names(optional["ESCALATION_CHAIN"]),
+                escalation_thresholds=_thresholds(optional["ESCALATION_THRESHOLDS"]),
+                public_base_url=optional["PUBLIC_BASE_URL"].rstrip("/"),
             )
         except ValueError as exc:
             raise ConfigurationError(f"a numeric setting is not a number: {exc}") from exc
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
+def _thresholds(text: str) -> tuple[float, ...]:
+    """Escalation thresholds: rising shares of the response time, each above 0."""
+    values = tuple(float(part) for part in text.split(",") if part.strip())
+    if not values or any(v <= 0 for v in values) or list(values) != sorted(set(values)):
+        raise ValueError(f"ESCALATION_THRESHOLDS must be rising positive numbers, got {text!r}")
+    return values

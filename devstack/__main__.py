@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shlex
 import signal
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import FrameType
 
@@ -43,6 +44,12 @@ def _configure_logging() -> None:
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
     for noisy in ("botocore", "boto3", "urllib3", "werkzeug", "pynamodb"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _make_command(environ: Mapping[str, str]) -> str:
+    """How to run make for this stack (`make token`): told the stack's LOCAL_DIR if one is set."""
+    local_dir = environ.get("LOCAL_DIR")
+    return f"LOCAL_DIR={shlex.quote(local_dir)} make" if local_dir else "make"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -83,6 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 stack.api_url, stack.moto_url, stack.outbox_path, options.stack_name,
                 stack.staff, stack.notes,
                 event_sources=runner.describe(), sms_gateway_url=stack.sms_gateway_url,
+                demo_users=stack.demo_users, demo_password=stack.demo_password,
+                make=_make_command(os.environ),
             )
         )  # fmt: skip
         stack.wait()

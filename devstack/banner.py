@@ -7,6 +7,8 @@ import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from devstack.staff_users import DemoUser
+
 #: A complaint that the public API accepts, for the example commands.
 EXAMPLE_COMPLAINT: Mapping[str, object] = {
     "market": "TR",
@@ -44,8 +46,15 @@ def ready_banner(
     *,
     event_sources: Sequence[str] = (),
     sms_gateway_url: str | None = None,
+    demo_users: Sequence[DemoUser] = (),
+    demo_password: str = "",
+    make: str = "make",
 ) -> str:
-    """The banner: URLs, the outbox, event sources, staff sign-in ids, notes, and example requests."""
+    """The banner: URLs, the outbox, event sources, staff sign-in, notes, and example requests.
+
+    `make` is how to run make for this stack: with `LOCAL_DIR=...` in front
+    when the stack's local directory is not the default.
+    """
     rule = "=" * 72
     lines = [
         rule,
@@ -58,7 +67,7 @@ def ready_banner(
         f"  {'runner:':<12} {_sources_summary(event_sources)}",
         *(f"    {source}" for source in event_sources),
         *(f"  {name + ':':<12} {value}" for name, value in staff.items()),
-        f"  {'staff users:':<12} none yet (the local stack does not create demo users yet)",
+        *_staff_lines(api_url, demo_users, demo_password, make),
         *(f"  note: {note}" for note in notes),
         "",
         "Try it:",
@@ -80,4 +89,21 @@ def _gateway_lines(sms_gateway_url: str | None) -> list[str]:
         return []
     return [
         f"  {'SMS gateway:':<12} {sms_gateway_url}   (fake; takes the SMS that SNS cannot deliver, e.g. +98)"
+    ]
+
+
+def _staff_lines(api_url: str, demo_users: Sequence[DemoUser], demo_password: str, make: str) -> list[str]:
+    """The demo staff users, their password, and how to call the staff API as one of them."""
+    if not demo_users:
+        return [f"  {'staff users:':<12} none (the template has no user pool)"]
+    example = "handler" if any(user.name == "handler" for user in demo_users) else demo_users[0].name
+    return [
+        f"  {'staff users:':<12} {len(demo_users)} demo users, all with the password {demo_password}",
+        f"    {'name':<16} {'role':<11} {'department':<19} market",
+        *(
+            f"    {user.name:<16} {user.group:<11} {user.department or '(none)':<19} {user.market}"
+            for user in demo_users
+        ),
+        f"  {'token:':<12} {make} token USER={example}   (prints a demo user's ID token, valid for an hour)",
+        f'    curl -H "Authorization: Bearer $({make} -s token USER={example})" {api_url}/staff/...',
     ]

@@ -13,8 +13,8 @@ Rules:
 - A client has no secret and allows password and refresh-token sign-in
   unless the template says otherwise.
 - A missing name (pool, client or group) is `<stack name>-<logical ID>`.
-- Demo staff users are not created here yet; they belong to a later step
-  that will add users to these groups.
+- Demo staff users are not created here: devstack/staff_users.py adds
+  them to these groups, in the stack's next step.
 """
 
 from __future__ import annotations

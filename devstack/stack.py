@@ -8,9 +8,19 @@ A failed start stops what it had started and raises a `DevstackError`.
 Background services (the event-source runner, schedules) plug in through
 `services`: each factory receives the `StackContext` once the app is loaded
 and returns something with `start()` and `stop()`; they run before HTTP is
-served and stop after it. Demo staff users are not created yet; their place
-is right after the Cognito step of `_create_resources`, where the pool,
+served and stop after it. Demo staff users (devstack/staff_users.py) are
+created right after the Cognito step of `_create_resources`, where the pool,
 client and groups are known.
+
+Once ready, the stack writes `stack.json` into the local directory (next to
+the outbox), readable by its owner only, and removes it when it stops:
+
+    {"moto_url": ..., "api_url": ..., "region": ..., "user_pool_id": ...,
+     "client_id": ..., "demo_password": ...,
+     "users": {"handler": {"groups": ["handler"], "department": ..., "market": ...}, ...}}
+
+`python -m devstack.token <user>` reads it to sign a demo user in. The
+password in it is the local demo password, nothing else.
 
 One stack per process: `app.py` reads its environment when it is imported,
 and a process imports it once.
@@ -20,9 +30,11 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import json
 import os
 import secrets
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +61,7 @@ from devstack.quirks import (
 from devstack.runner.outbox import from_gateway
 from devstack.server import ApiServer, load_app
 from devstack.sms_gateway import FakeSmsGateway
+from devstack.staff_users import DEMO_USERS, DemoUser, create_demo_users, generate_password
 from devstack.template import Template, environment_variables, load_template
 
 TEMPLATE = Path("infra/template.yaml")
@@ -91,6 +104,8 @@ class _Running:
     api: ApiServer | None = None
     services: list[Service] = field(default_factory=list)
     faults: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+    #: The stack file as written, to remove on stop (only if it is still this stack's).
+    stack_file: tuple[Path, str] | None = None
 
 
 class LocalStack:
@@ -101,10 +116,16 @@ class LocalStack:
         self._service_factories = services
         self._running = _Running()
         self.outbox_path = outbox_path(self.options.local_path)
+        self.stack_file_path = self.options.stack_file_path
         #: The app's resolved environment, the user pool's ids, and notes, once started.
         self.environment: dict[str, str] = {}
         self.staff: dict[str, str] = {}
         self.notes: list[str] = []
+        #: The demo staff users (none if the template has no user pool), their password, the pool's ids.
+        self.demo_users: tuple[DemoUser, ...] = ()
+        self.demo_password = ""
+        self.user_pool_id: str | None = None
+        self.client_id: str | None = None
 
     @property
     def api_url(self) -> str:
@@ -141,6 +162,7 @@ class LocalStack:
         variables = environment_variables(load_template(options.project_dir / OVERLAY))
         required = _required_environment(options.project_dir)
         ensure_outbox(options.local_path)
+        self.demo_password = options.demo_password or generate_password()
         running.sms_gateway = _start_sms_gateway(Outbox(self.outbox_path))
 
         running.emulator = Emulator(HOST, options.moto_port)
@@ -169,6 +191,19 @@ class LocalStack:
 
         running.api = ApiServer(loaded, HOST, options.port)
         running.api.start()
+        running.stack_file = write_stack_file(self.stack_file_path, self.describe())
+
+    def describe(self) -> dict[str, Any]:
+        """What `stack.json` holds: URLs, the user pool's ids, the demo users and their password."""
+        return {
+            "moto_url": self.moto_url,
+            "api_url": self.api_url,
+            "region": self.options.region,
+            "user_pool_id": self.user_pool_id,
+            "client_id": self.client_id,
+            "demo_password": self.demo_password,
+            "users": {user.name: user.describe() for user in self.demo_users},
+        }
 
     def _create_resources(
         self, clients: Clients, template: Template, local_parameters: Mapping[str, str]
@@ -190,6 +225,11 @@ class LocalStack:
         cognito = create_cognito_resources(clients, template, lookups)
         self.staff = _staff_summary(cognito.resources.values())
         self.notes.extend(cognito.notes)
+        self.user_pool_id = _first_ref(cognito.resources.values(), "AWS::Cognito::UserPool")
+        self.client_id = _first_ref(cognito.resources.values(), "AWS::Cognito::UserPoolClient")
+        if self.user_pool_id is not None:
+            create_demo_users(clients, self.user_pool_id, self.demo_password)
+            self.demo_users = DEMO_USERS
         skipped = not_created(template, stack)
         created = {
             **cognito.resources,
@@ -212,6 +252,8 @@ class LocalStack:
     def stop(self) -> None:
         """Stop the API, the services and the emulator, then restore the environment; idempotent."""
         running, self._running = self._running, _Running()
+        if running.stack_file is not None:
+            remove_stack_file(*running.stack_file)
         if running.api is not None:
             running.api.stop()
         for service in reversed(running.services):
@@ -277,6 +319,41 @@ def _staff_summary(resources: Iterable[Resource]) -> dict[str, str]:
         if resource.type in kinds:
             summary.setdefault(kinds[resource.type], []).append(resource.ref)
     return {kind: ", ".join(refs) for kind, refs in summary.items()}
+
+
+def _first_ref(resources: Iterable[Resource], resource_type: str) -> str | None:
+    """The `Ref` of the first resource of a type, or None if there is none."""
+    return next((resource.ref for resource in resources if resource.type == resource_type), None)
+
+
+# --- the stack file: what local tools need to know about a running stack ---------------------------
+
+
+def write_stack_file(path: Path, content: Mapping[str, Any]) -> tuple[Path, str]:
+    """Write `content` as JSON, readable by the owner only, atomically; return what was written.
+
+    The file appears whole or not at all (a temporary file, renamed), so a
+    reader never sees half of it. An older file is replaced.
+    """
+    text = json.dumps(content, indent=2) + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mode 0600
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    return path, text
+
+
+def remove_stack_file(path: Path, written: str) -> None:
+    """Remove the stack file, unless another stack has replaced it since."""
+    with contextlib.suppress(OSError):
+        if path.read_text(encoding="utf-8") == written:
+            path.unlink()
 
 
 # --- message providers: the fake SMS gateway, its API key, the SES sender ------------------------

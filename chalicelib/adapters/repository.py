@@ -9,7 +9,7 @@ data never leaves the table on the public path.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -28,14 +28,19 @@ from chalicelib.adapters.tables import (
 )
 from chalicelib.domain.calendar import calendar_for
 from chalicelib.domain.complaint import (
+    AccessEvent,
     Complaint,
     Consent,
     Contact,
+    Decision,
+    Feedback,
     HistoryEvent,
     Milestone,
     MilestoneCode,
     Notice,
     PersonalData,
+    Referral,
+    ResponseClock,
     Triage,
 )
 from chalicelib.domain.errors import (
@@ -45,19 +50,47 @@ from chalicelib.domain.errors import (
     TrackingCodeCollision,
 )
 from chalicelib.domain.lifecycle import Status, is_open
+from chalicelib.domain.lookup import ContactKind, contact_hash
 from chalicelib.domain.policy import (
     Category,
     Channel,
     ContactChannel,
+    DecisionOutcome,
     Kind,
     Language,
     Level,
     Market,
     Priority,
+    ReferralReason,
+    RootCause,
     SocialNetwork,
 )
 from chalicelib.domain.public import StatusSnapshot
-from chalicelib.services.ports import IdempotencyRecord
+from chalicelib.domain.views import ComplaintSummary, queue_partition
+from chalicelib.services.ports import IdempotencyRecord, QueueSlice
+
+#: What a queue or a search reads of a complaint: everything but the personal data.
+_SUMMARY_ATTRIBUTES = [
+    "tracking_code",
+    "market",
+    "language",
+    "channel",
+    "category",
+    "priority",
+    "health_or_safety",
+    "status",
+    "department",
+    "assignee",
+    "received_at",
+    "due_at",
+    "paused_at",
+    "attention",
+    "queue_key",
+]
+#: Most complaints one contact search returns (newest first).
+CONTACT_SEARCH_LIMIT = 50
+#: Most history events one read returns.
+HISTORY_LIMIT = 1000
 
 _PUBLIC_ATTRIBUTES = [
     "tracking_code",
@@ -91,7 +124,7 @@ def queue_key(complaint: Complaint) -> str | None:
     """The by-queue partition while the complaint is open; None takes it out of every queue."""
     if not is_open(complaint.status):
         return None
-    return f"QUEUE#{complaint.department or 'UNASSIGNED'}#{complaint.status.value}"
+    return queue_partition(complaint.market, complaint.department, complaint.status)
 
 
 @contextmanager
@@ -106,10 +139,18 @@ def translated_errors(operation: str) -> Iterator[None]:
 class DynamoComplaintRepository:
     """Complaints, history and idempotency keys in DynamoDB."""
 
-    def __init__(self, tables: Tables, connection: Connection, day_shards: int) -> None:
+    def __init__(
+        self,
+        tables: Tables,
+        connection: Connection,
+        day_shards: int,
+        lookup_key: Callable[[], bytes] | None = None,
+    ) -> None:
         self._tables = tables
         self._connection = connection
         self._day_shards = day_shards
+        #: The HMAC key of the contact indexes, read on first use; None: no contact hashes.
+        self._lookup_key = lookup_key
 
     def add(self, complaint: Complaint, event: HistoryEvent, idempotency: IdempotencyRecord | None) -> None:
         t = self._tables
@@ -241,12 +282,127 @@ class DynamoComplaintRepository:
                 channel_reference=personal.channel_reference,
                 description=personal.description,
                 remedy_sought=personal.remedy_sought,
+                messages=dict(personal.messages),
             ),
             notices={key: _notice_map(notice) for key, notice in complaint.notices.items()},
             attention=dict(complaint.attention),
             day_shard=day_shard(complaint, self._day_shards),
             queue_key=queue_key(complaint),
+            mobile_hash=self._hash(ContactKind.MOBILE, contact.mobile),
+            email_hash=self._hash(ContactKind.EMAIL, contact.email),
+            assignee=complaint.assignee,
+            clock_started_at=stamp(clock.started_at) if (clock := complaint.clock) else None,
+            paused_at=stamp(clock.paused_at) if clock and clock.paused_at else None,
+            paused_seconds=clock.paused_seconds if clock else 0,
+            root_cause=complaint.root_cause.value if complaint.root_cause else None,
+            decision=_decision_map(complaint.decision) if complaint.decision else None,
+            referral=_referral_map(complaint.referral) if complaint.referral else None,
+            closures=complaint.closures,
+            closed_at=stamp(complaint.closed_at) if complaint.closed_at else None,
+            escalations={key: stamp(at) for key, at in complaint.escalations.items()},
+            satisfaction={
+                key: {"rating": f.rating, "at": stamp(f.at)} for key, f in complaint.satisfaction.items()
+            },
         )
+
+    def _hash(self, kind: ContactKind, value: str | None) -> str | None:
+        if value is None or self._lookup_key is None:
+            return None
+        return contact_hash(self._lookup_key(), kind, value)
+
+    # --- staff reads ------------------------------------------------------------------------------
+
+    def history(self, tracking_code: str) -> tuple[list[HistoryEvent], list[AccessEvent]]:
+        """Every change of a complaint in order, and every staff read of its personal data."""
+        with translated_errors("reading the history"):
+            changes = [
+                _history_event(item)
+                for item in self._tables.history.query(
+                    tracking_code, consistent_read=True, limit=HISTORY_LIMIT
+                )
+            ]
+            reads = [
+                AccessEvent(tracking_code, unstamp(item.at), item.actor, item.what, item.reason)
+                for item in self._tables.access.query(
+                    f"ACCESS#{tracking_code}", consistent_read=True, limit=HISTORY_LIMIT
+                )
+            ]
+        return changes, reads
+
+    def record_access(self, event: AccessEvent) -> None:
+        """Append a staff read of personal data to the history (a new item, never an overwrite)."""
+        base = int(event.at.timestamp() * 1_000_000)
+        for offset in range(5):
+            item = self._tables.access(
+                f"ACCESS#{event.tracking_code}",
+                base + offset,
+                at=stamp(event.at),
+                actor=event.actor,
+                what=event.what,
+                reason=event.reason,
+            )
+            try:
+                item.save(condition=self._tables.access.seq.does_not_exist())
+                return
+            except PynamoDBException as exc:
+                if _condition_failed(exc):
+                    continue
+                raise StorageUnavailable(f"recording the read failed: {exc.msg}") from exc
+        raise StorageUnavailable("recording the read failed: too many reads at the same instant")
+
+    def queue_slice(
+        self,
+        market: Market,
+        department: str | None,
+        status: Status,
+        *,
+        limit: int,
+        due_before: datetime | None = None,
+        priority: Priority | None = None,
+        category: Category | None = None,
+        start: dict[str, Any] | None = None,
+    ) -> QueueSlice:
+        """Open complaints of one department (None: not yet routed) in one state, soonest due first."""
+        model = self._tables.complaints
+        key = queue_partition(market, department, status)
+        condition = model.due_at < stamp(due_before) if due_before else None
+        filters = None
+        if priority is not None:
+            filters = model.priority == priority.value
+        if category is not None:
+            by_category = model.category == category.value
+            filters = by_category if filters is None else filters & by_category
+        with translated_errors("reading the queue"):
+            pages = model.by_queue.query(
+                key,
+                range_key_condition=condition,
+                filter_condition=filters,
+                limit=limit,
+                last_evaluated_key=start,
+                attributes_to_get=_SUMMARY_ATTRIBUTES,
+                page_size=limit,
+            )
+            items = [_summary(item) for item in pages]
+            last = pages.last_evaluated_key
+        return QueueSlice(items, last if last else None)
+
+    def find_by_contact(self, kind: ContactKind, value: str) -> list[ComplaintSummary]:
+        """A complainant's complaints, newest first, found by the keyed hash of a contact detail."""
+        digest = self._hash(kind, value)
+        if digest is None:
+            return []
+        model = self._tables.complaints
+        index = model.by_mobile if kind is ContactKind.MOBILE else model.by_email
+        with translated_errors("searching complaints"):
+            codes = [
+                item.tracking_code
+                for item in index.query(digest, scan_index_forward=False, limit=CONTACT_SEARCH_LIMIT)
+            ]
+            if not codes:
+                return []
+            found = list(model.batch_get(codes, attributes_to_get=_SUMMARY_ATTRIBUTES))
+        summaries = [_summary(item) for item in found]
+        return sorted(summaries, key=lambda s: s.received_at, reverse=True)
 
     def _history_item(self, event: HistoryEvent) -> HistoryItem:
         return self._tables.history(
@@ -259,6 +415,7 @@ class DynamoComplaintRepository:
             to_status=event.to_status.value,
             public=event.public,
             details=dict(event.details),
+            text=event.text,
         )
 
     def _idempotency_item(self, record: IdempotencyRecord) -> IdempotencyItem:
@@ -268,6 +425,60 @@ class DynamoComplaintRepository:
             response=dict(record.response),
             expires_at=record.expires_at,
         )
+
+
+def _condition_failed(exc: PynamoDBException) -> bool:
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+def _decision_map(decision: Decision) -> dict[str, str]:
+    values = {
+        "outcome": decision.outcome.value,
+        "decided_at": stamp(decision.decided_at),
+        "remedy": decision.remedy,
+        "amount": decision.amount,
+        "currency": decision.currency,
+    }
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _referral_map(referral: Referral) -> dict[str, str]:
+    values = {"reason": referral.reason.value, "body": referral.body}
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _history_event(item: HistoryItem) -> HistoryEvent:
+    return HistoryEvent(
+        tracking_code=item.tracking_code,
+        seq=int(item.seq),
+        at=unstamp(item.at),
+        actor=item.actor,
+        action=item.action,
+        from_status=_optional(Status, item.from_status),
+        to_status=Status(item.to_status),
+        public=item.public,
+        details=dict(item.details.as_dict() if item.details else {}),
+        text=item.text,
+    )
+
+
+def _summary(item: ComplaintItem) -> ComplaintSummary:
+    return ComplaintSummary(
+        tracking_code=item.tracking_code,
+        market=Market(item.market),
+        language=Language(item.language),
+        channel=Channel(item.channel),
+        category=Category(item.category),
+        priority=Priority(item.priority),
+        health_or_safety=bool(item.health_or_safety),
+        status=Status(item.status),
+        department=item.department,
+        assignee=item.assignee,
+        received_at=unstamp(item.received_at),
+        expected_response_by=unstamp(item.due_at),
+        paused=item.paused_at is not None,
+        attention=tuple(sorted(item.attention.as_dict() if item.attention else {})),
+    )
 
 
 def _notice_map(notice: Notice) -> dict[str, str]:
@@ -322,6 +533,7 @@ def from_item(item: ComplaintItem) -> Complaint:
             description=p.description,
             remedy_sought=p.remedy_sought,
             channel_reference=p.channel_reference,
+            messages=dict(p.messages.as_dict() if p.messages else {}),
         ),
         consent=Consent(contact=item.consent_contact, disclose=item.consent_disclose),
         triage=Triage(
@@ -340,4 +552,38 @@ def from_item(item: ComplaintItem) -> Complaint:
         version=item.version,
         notices={key: _notice(raw) for key, raw in (item.notices.as_dict() if item.notices else {}).items()},
         attention=dict(item.attention.as_dict() if item.attention else {}),
+        assignee=item.assignee,
+        clock=None
+        if item.clock_started_at is None
+        else ResponseClock(
+            unstamp(item.clock_started_at),
+            unstamp(item.paused_at) if item.paused_at else None,
+            int(item.paused_seconds or 0),
+        ),
+        root_cause=_optional(RootCause, item.root_cause),
+        decision=_decision(item.decision.as_dict()) if item.decision else None,
+        referral=_referral(item.referral.as_dict()) if item.referral else None,
+        closures=int(item.closures or 0),
+        closed_at=unstamp(item.closed_at) if item.closed_at else None,
+        escalations={
+            k: unstamp(v) for k, v in (item.escalations.as_dict() if item.escalations else {}).items()
+        },
+        satisfaction={
+            k: Feedback(int(v["rating"]), unstamp(v["at"]))
+            for k, v in (item.satisfaction.as_dict() if item.satisfaction else {}).items()
+        },
     )
+
+
+def _decision(raw: dict[str, Any]) -> Decision:
+    return Decision(
+        outcome=DecisionOutcome(raw["outcome"]),
+        decided_at=unstamp(raw["decided_at"]),
+        remedy=raw.get("remedy"),
+        amount=raw.get("amount"),
+        currency=raw.get("currency"),
+    )
+
+
+def _referral(raw: dict[str, Any]) -> Referral:
+    return Referral(ReferralReason(raw["reason"]), raw.get("body"))

@@ -82,6 +82,7 @@ class PersonalMap(MapAttribute[str, Any]):
     channel_reference = UnicodeAttribute(null=True)
     description = UnicodeAttribute()
     remedy_sought = UnicodeAttribute(null=True)
+    messages = MapAttribute[str, Any](default=dict)
 
 
 class MilestoneMap(MapAttribute[str, Any]):
@@ -125,6 +126,17 @@ class ComplaintItem(Model):
     mobile_hash = UnicodeAttribute(null=True)
     email_hash = UnicodeAttribute(null=True)
     purge_at = TTLAttribute(null=True)
+    assignee = UnicodeAttribute(null=True)
+    clock_started_at = UnicodeAttribute(null=True)
+    paused_at = UnicodeAttribute(null=True)
+    paused_seconds = NumberAttribute(default=0)
+    root_cause = UnicodeAttribute(null=True)
+    decision = MapAttribute[str, Any](null=True)
+    referral = MapAttribute[str, Any](null=True)
+    closures = NumberAttribute(default=0)
+    closed_at = UnicodeAttribute(null=True)
+    escalations = MapAttribute[str, Any](default=dict)
+    satisfaction = MapAttribute[str, Any](default=dict)
 
     by_day = ByDayIndex()
     by_queue = ByQueueIndex()
@@ -147,6 +159,26 @@ class HistoryItem(Model):
     to_status = UnicodeAttribute()
     public = BooleanAttribute()
     details = MapAttribute[str, Any](default=dict)
+    #: Free text written with the change: personal data, shown only to roles that may see it.
+    text = UnicodeAttribute(null=True)
+
+
+class AccessItem(Model):
+    """A staff read of personal data, in the history table under `ACCESS#<tracking code>`.
+
+    Reads do not change the complaint, so they do not take a version number:
+    `seq` is the instant in microseconds, which orders them among themselves.
+    """
+
+    class Meta:
+        table_name = "history"
+
+    tracking_code = UnicodeAttribute(hash_key=True)
+    seq = NumberAttribute(range_key=True)
+    at = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    what = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)
 
 
 class IdempotencyItem(Model):
@@ -168,6 +200,7 @@ class Tables:
     complaints: type[ComplaintItem]
     history: type[HistoryItem]
     idempotency: type[IdempotencyItem]
+    access: type[AccessItem]
 
 
 def bind_tables(complaints: str, history: str, idempotency: str, region: str) -> Tables:
@@ -176,6 +209,7 @@ def bind_tables(complaints: str, history: str, idempotency: str, region: str) ->
         _bound(ComplaintItem, complaints, region),
         _bound(HistoryItem, history, region),
         _bound(IdempotencyItem, idempotency, region),
+        _bound(AccessItem, history, region),
     )
 
 

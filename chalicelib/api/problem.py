@@ -29,12 +29,15 @@ SECURITY_HEADERS = {
 #: Error class -> (HTTP status, problem type slug, title).
 _STATUS: dict[type[e.ComplaintDeskError], tuple[int, str, str]] = {
     e.MalformedRequest: (400, "malformed-request", "The request body could not be read"),
+    e.Unauthenticated: (401, "unauthenticated", "Sign in: a valid staff ID token is required"),
+    e.Forbidden: (403, "forbidden", "You may not do this"),
     e.ComplaintNotFound: (404, "not-found", "No complaint has this tracking code"),
     e.IllegalTransition: (409, "illegal-transition", "This action is not allowed now"),
     e.ConcurrentUpdate: (409, "conflict", "Someone else changed this complaint first"),
     e.PayloadTooLarge: (413, "payload-too-large", "The request body is too large"),
     e.UnsupportedMediaType: (415, "unsupported-media-type", "This content type is not accepted"),
     e.ValidationFailed: (422, "validation-error", "Some fields need attention"),
+    e.VerificationFailed: (422, "verification-failed", "The details given do not match the complaint"),
     e.InvalidTrackingCode: (422, "validation-error", "Some fields need attention"),
     e.IdempotencyConflict: (
         422,
@@ -76,6 +79,12 @@ def error_response(exc: e.ComplaintDeskError) -> Response:
         )
     if isinstance(exc, e.IllegalTransition):
         return problem(status, slug, title, str(exc), state=exc.state, allowed_actions=list(exc.allowed))
+    if isinstance(exc, e.ConcurrentUpdate) and exc.state is not None:
+        return problem(status, slug, title, str(exc), state=exc.state, version=exc.version)
+    if isinstance(exc, e.Unauthenticated):
+        answer = problem(status, slug, title, str(exc))
+        answer.headers["WWW-Authenticate"] = 'Bearer realm="complaintdesk-staff"'
+        return answer
     if isinstance(exc, e.ComplaintNotFound):
         return problem(status, slug, title)  # the same body for every unknown code
     if status >= 500:

@@ -184,6 +184,33 @@ class BusinessCalendar:
             day += _ONE_DAY
         return int(total.total_seconds())
 
+    def add_business_seconds(self, start: dt.datetime, seconds: int) -> dt.datetime:
+        """The instant, in UTC, after `seconds` of working time from `start`.
+
+        Time outside working hours does not count: an hour added at the close
+        of a Friday in Turkey ends at 10:00 on Monday. The inverse of
+        `business_seconds_between` for an instant within working hours.
+        """
+        _require_aware(start, "start")
+        if seconds < 0:
+            raise ValueError(f"seconds must not be negative, got {seconds}")
+        current = start.astimezone(_UTC)
+        if seconds == 0:
+            return current
+        remaining = dt.timedelta(seconds=seconds)
+        day = current.astimezone(self._tz).date()
+        for _ in range(3660):  # ten years of days: far beyond any deadline
+            hours = self.working_hours(day)
+            if hours is not None:
+                opens = max(current, self._instant(day, hours.opens))
+                closes = self._instant(day, hours.closes)
+                if closes > opens:
+                    if closes - opens >= remaining:
+                        return opens + remaining
+                    remaining -= closes - opens
+            day += _ONE_DAY
+        raise ValueError(f"{seconds} business seconds reach beyond the holiday table")
+
     def _instant(self, day: dt.date, local_time: dt.time) -> dt.datetime:
         """The UTC instant of a local wall-clock time on a local day."""
         return dt.datetime.combine(day, local_time, tzinfo=self._tz).astimezone(_UTC)

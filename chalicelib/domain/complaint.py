@@ -16,11 +16,14 @@ from chalicelib.domain.policy import (
     Category,
     Channel,
     ContactChannel,
+    DecisionOutcome,
     Kind,
     Language,
     Level,
     Market,
     Priority,
+    ReferralReason,
+    RootCause,
     SocialNetwork,
 )
 
@@ -46,6 +49,8 @@ class PersonalData:
     description: str
     remedy_sought: str | None = None
     channel_reference: str | None = None  # fax number, postal reference, handle or post link
+    #: What staff wrote to the complainant, by the intent that sends it ("information_request:5").
+    messages: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,47 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class ResponseClock:
+    """The response clock of the current handling cycle (a reopening starts a new one).
+
+    It runs in business time from `started_at`; while the complaint waits for
+    the complainant it is paused (`paused_at`), and the business seconds of
+    finished pauses add up in `paused_seconds`.
+    """
+
+    started_at: datetime
+    paused_at: datetime | None = None
+    paused_seconds: int = 0
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome of the investigation (ISO 10002 7.7); the remedy is what was granted."""
+
+    outcome: DecisionOutcome
+    decided_at: datetime
+    remedy: str | None = None
+    amount: str | None = None  # a decimal in the market's currency, as text
+    currency: str | None = None
+
+
+@dataclass(frozen=True)
+class Referral:
+    """Why the complaint left the insurer's process, and to whom the complainant was pointed."""
+
+    reason: ReferralReason
+    body: str | None = None
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The complainant's rating of one handling cycle (ISO 10002 8.3); the comment is in the history."""
+
+    rating: int
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Submission:
     """A validated request to record a complaint, before it has a code."""
 
@@ -144,6 +190,20 @@ class Complaint:
     notices: dict[str, Notice] = field(default_factory=dict)
     #: Problems staff must look at, by topic ("acknowledgement", "routing", ...).
     attention: dict[str, str] = field(default_factory=dict)
+    #: The handler the complaint is assigned to, within its department.
+    assignee: str | None = None
+    #: None until the first change after receipt: the clock then started at receipt.
+    clock: ResponseClock | None = None
+    root_cause: RootCause | None = None
+    decision: Decision | None = None
+    referral: Referral | None = None
+    #: How often the complaint was closed; the handling cycle is `closures` (0 first).
+    closures: int = 0
+    closed_at: datetime | None = None
+    #: Escalations reached, by "<cycle>:<level>", and when.
+    escalations: dict[str, datetime] = field(default_factory=dict)
+    #: The complainant's ratings, by the closing they rate ("1", "2", ...).
+    satisfaction: dict[str, Feedback] = field(default_factory=dict)
 
     @property
     def priority(self) -> Priority:
@@ -152,6 +212,15 @@ class Complaint:
     @property
     def health_or_safety(self) -> bool:
         return self.triage.health_or_safety
+
+    @property
+    def response_clock(self) -> ResponseClock:
+        return self.clock or ResponseClock(started_at=self.received_at)
+
+    @property
+    def cycle(self) -> int:
+        """The handling cycle: 0 until the first reopening."""
+        return self.closures - 1 if self.status is Status.CLOSED else self.closures
 
 
 @dataclass(frozen=True)
@@ -167,3 +236,17 @@ class HistoryEvent:
     to_status: Status
     public: bool
     details: dict[str, str] = field(default_factory=dict)
+    #: Free text written with the change (a note, a reply, a comment): personal data,
+    #: shown only to the roles that may see personal data.
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class AccessEvent:
+    """A staff read of personal data, recorded in the history apart from the changes."""
+
+    tracking_code: str
+    at: datetime
+    actor: str
+    what: str  # "personal_data" or "history_text"
+    reason: str | None = None

@@ -82,7 +82,16 @@ class IllegalTransition(ComplaintDeskError):
 
 
 class ConcurrentUpdate(ComplaintDeskError):
-    """Raised when another writer changed the complaint first."""
+    """Raised when another writer changed the complaint first.
+
+    A staff request is answered with the state and version it now has, so
+    that the client can show what changed and try again.
+    """
+
+    def __init__(self, message: str, *, state: str | None = None, version: int | None = None) -> None:
+        super().__init__(message)
+        self.state = state
+        self.version = version
 
 
 class StorageUnavailable(ComplaintDeskError):

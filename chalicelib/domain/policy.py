@@ -256,3 +256,63 @@ ROUTING_RULES: tuple[tuple[Category | None, Market | None, bool | None, Departme
     (Category.CANCELLATION_REFUND, None, None, Department.FINANCE),
     (Category.AGENT_CONDUCT, None, None, Department.SALES_CONDUCT),
 )
+
+
+#: The channels a clerk enters complaints from; the web form is the public's own.
+STAFF_CHANNELS: frozenset[Channel] = frozenset(Channel) - {Channel.WEB}
+
+
+class RootCause(StrEnum):
+    """The taxonomy of root causes (ISO 10002 8.3), for the Pareto of the reports and CAPA."""
+
+    POLICY_WORDING = "policy_wording"  # terms unclear or misleading
+    UNDERWRITING_ERROR = "underwriting_error"
+    CLAIMS_ASSESSMENT = "claims_assessment"  # a wrong or unexplained claim decision
+    PROCESS_DELAY = "process_delay"
+    COMMUNICATION = "communication"  # not told, told late, or told wrongly
+    STAFF_CONDUCT = "staff_conduct"
+    INTERMEDIARY_CONDUCT = "intermediary_conduct"  # agents and brokers
+    PROVIDER_NETWORK = "provider_network"  # hospitals, garages, assistance
+    SYSTEM_ERROR = "system_error"
+    BILLING_ERROR = "billing_error"
+    REGULATION = "regulation"  # the rule itself, not how it was applied
+    CUSTOMER_EXPECTATION = "customer_expectation"  # handled correctly; expectation differed
+    OTHER = "other"
+
+
+class DecisionOutcome(StrEnum):
+    """What the insurer decided about the complaint (ISO 10002 7.7)."""
+
+    UPHELD = "upheld"
+    PARTLY_UPHELD = "partly_upheld"
+    REJECTED = "rejected"
+
+
+class ReferralReason(StrEnum):
+    """Why a complaint leaves the insurer's own process."""
+
+    OUT_OF_SCOPE = "out_of_scope"  # not about this insurer's products or services
+    EXTERNAL_RECOURSE = "external_recourse"  # the complainant is pointed to an outside body
+
+
+#: The outside body a complainant may turn to, by market.
+EXTERNAL_RECOURSE: dict[Market, str] = {
+    Market.TR: "Sigorta Tahkim Komisyonu",
+    Market.IR: "Central Insurance of Iran (بیمه مرکزی جمهوری اسلامی ایران)",
+}
+
+#: Ways a decision reaches the complainant.
+DECISION_CHANNELS: tuple[ContactChannel, ...] = (
+    ContactChannel.SMS,
+    ContactChannel.EMAIL,
+    ContactChannel.PHONE,
+)
+
+#: Size limits of what staff and complainants write while a complaint is handled.
+NOTE_MAX = 4000
+MESSAGE_MAX = 1000  # a message sent to the complainant (SMS or e-mail)
+REPLY_MAX = 5000
+COMMENT_MAX = 2000
+REASON_MAX = 500
+AMOUNT_MAX = 10**12
+CURRENCIES: dict[Market, str] = {Market.TR: "TRY", Market.IR: "IRR"}

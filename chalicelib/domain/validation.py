@@ -33,7 +33,7 @@ _EMAIL_DOMAIN = re.compile(
 _POLICY_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./_-]{0,63}$")
 
 
-class _Fields:
+class Fields:
     """Collects field errors while reading a mapping."""
 
     def __init__(self, data: Mapping[str, Any], prefix: str = "") -> None:
@@ -50,12 +50,12 @@ class _Fields:
         """Whether any of these fields already has a problem."""
         return any(e.field in {self.prefix + n for n in names} for e in self.errors)
 
-    def nested(self, name: str) -> _Fields:
+    def nested(self, name: str) -> Fields:
         value = self.data.get(name)
         if value is not None and not isinstance(value, Mapping):
             self.fail(name, "type", "must be an object")
             value = None
-        child = _Fields(value or {}, f"{self.prefix}{name}.")
+        child = Fields(value or {}, f"{self.prefix}{name}.")
         child.errors = self.errors
         return child
 
@@ -114,7 +114,7 @@ def parse_submission(
     received_by: str | None = None,
 ) -> Submission:
     """A checked submission, or ValidationFailed listing every field at fault."""
-    f = _Fields(data)
+    f = Fields(data)
     market = f.choice("market", p.Market)
     language = f.choice("language", p.Language, p.DEFAULT_LANGUAGE.get(market) if market else p.Language.EN)
     channel = f.choice("channel", p.Channel, p.Channel.WEB)
@@ -151,7 +151,7 @@ def parse_submission(
     )
 
 
-def _contact(f: _Fields, market: p.Market | None, channel: p.Channel | None) -> Contact:
+def _contact(f: Fields, market: p.Market | None, channel: p.Channel | None) -> Contact:
     name = f.text("name", max_len=p.NAME_MAX)
     mobile = _mobile(f, market)
     email = _email(f)
@@ -201,7 +201,7 @@ def _default_channel(mobile: str | None, email: str | None, address: str | None)
     return p.ContactChannel.POST if address else None
 
 
-def _mobile(f: _Fields, market: p.Market | None) -> str | None:
+def _mobile(f: Fields, market: p.Market | None) -> str | None:
     raw = f.text("mobile", max_len=32)
     if raw is None:
         return None
@@ -221,7 +221,7 @@ def _mobile(f: _Fields, market: p.Market | None) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _email(f: _Fields) -> str | None:
+def _email(f: Fields) -> str | None:
     """An address a mail service accepts: a plain local part; an international domain in ASCII form."""
     raw = f.text("email", max_len=p.EMAIL_MAX)
     if raw is None:
@@ -237,7 +237,7 @@ def _email(f: _Fields) -> str | None:
     return f"{local}@{ascii_domain}"
 
 
-def _national_id(f: _Fields, market: p.Market | None) -> str | None:
+def _national_id(f: Fields, market: p.Market | None) -> str | None:
     raw = f.text("national_id", max_len=32)
     if raw is None:
         return None
@@ -266,3 +266,27 @@ def _valid_turkish_id(digits: str) -> bool:
     d = [int(c) for c in digits]
     tenth = (7 * sum(d[0:9:2]) - sum(d[1:8:2])) % 10
     return d[9] == tenth and d[10] == sum(d[:10]) % 10
+
+
+def contact_detail(f: Fields, market: p.Market | None) -> tuple[str | None, str | None]:
+    """One mobile number or e-mail address to search by, normalised as a submission stores it."""
+    given = [name for name in ("mobile", "email") if f.data.get(name) not in (None, "")]
+    if len(given) != 1:
+        f.fail("mobile", "required", "give either a mobile number or an e-mail address")
+        return None, None
+    value = _mobile(f, market) if given[0] == "mobile" else _email(f)
+    return given[0], value
+
+
+def complainant_proof(f: Fields) -> tuple[str | None, str | None]:
+    """A complainant's proof: the last four digits of the mobile number on file, or the e-mail address."""
+    digits = f.text("mobile_last4", max_len=16)
+    email = f.text("email", max_len=p.EMAIL_MAX)
+    if digits is not None:
+        digits = re.sub(r"\s", "", ascii_digits(digits))
+        if not re.fullmatch(r"\d{4}", digits):
+            f.fail("mobile_last4", "format", "must be the last four digits of your mobile number")
+            digits = None
+    if digits is None and email is None and not f.failed("mobile_last4", "email"):
+        f.fail("mobile_last4", "required", "give the last four digits of your mobile number, or your e-mail")
+    return digits, email

@@ -11,8 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from chalicelib.domain.complaint import Complaint, HistoryEvent
+from chalicelib.domain.complaint import AccessEvent, Complaint, HistoryEvent
+from chalicelib.domain.lifecycle import Status
+from chalicelib.domain.lookup import ContactKind
+from chalicelib.domain.policy import Category, Market, Priority
 from chalicelib.domain.public import StatusSnapshot
+from chalicelib.domain.views import ComplaintSummary
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,14 @@ class IdempotencyRecord:
     fingerprint: str
     response: dict[str, Any]
     expires_at: datetime
+
+
+@dataclass(frozen=True)
+class QueueSlice:
+    """One read of one queue partition: the complaints, and where the next read starts (None: the end)."""
+
+    items: list[ComplaintSummary]
+    next_key: dict[str, Any] | None
 
 
 class ComplaintRepository(Protocol):
@@ -52,6 +64,32 @@ class ComplaintRepository(Protocol):
 
         Raises ConcurrentUpdate when someone changed it first; nothing is written then.
         """
+
+    def history(self, tracking_code: str) -> tuple[list[HistoryEvent], list[AccessEvent]]:
+        """Every change of the complaint in order, and every staff read of its personal data."""
+        ...
+
+    def record_access(self, event: AccessEvent) -> None:
+        """Append a staff read of personal data to the history."""
+
+    def queue_slice(
+        self,
+        market: Market,
+        department: str | None,
+        status: Status,
+        *,
+        limit: int,
+        due_before: datetime | None = None,
+        priority: Priority | None = None,
+        category: Category | None = None,
+        start: dict[str, Any] | None = None,
+    ) -> QueueSlice:
+        """Up to `limit` open complaints of one department and state, soonest due first, from `start`."""
+        ...
+
+    def find_by_contact(self, kind: ContactKind, value: str) -> list[ComplaintSummary]:
+        """The complaints whose complainant gave this mobile number or e-mail address, newest first."""
+        ...
 
 
 @dataclass(frozen=True)

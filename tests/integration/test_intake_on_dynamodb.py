@@ -64,7 +64,7 @@ def test_the_stored_item_keeps_personal_data_in_one_part_and_feeds_the_indexes(
     assert set(raw["personal"]["M"]) >= {"name", "mobile", "national_id", "description"}
     assert "+989121234567" not in json.dumps({k: v for k, v in raw.items() if k != "personal"})
     assert item.day_shard.startswith("DAY#IR#")
-    assert item.queue_key == "QUEUE#UNASSIGNED#received"
+    assert item.queue_key == "QUEUE#IR#UNASSIGNED#received"
     assert item.version == 1
 
 

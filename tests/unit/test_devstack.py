@@ -15,6 +15,7 @@ from devstack.intrinsics import resolve_environment, resolve_value
 from devstack.lookups import Resource, StackLookups, pseudo_parameters
 from devstack.options import StackOptions
 from devstack.outbox import ensure_outbox
+from devstack.staff_users import DEMO_USERS
 from devstack.template import environment_variables, load_template
 
 STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/complaintdesk-local/0f1e2d3c"
@@ -355,3 +356,28 @@ def test_the_banner_says_where_everything_is_and_how_to_try_it() -> None:
     ):
         assert expected in banner
     assert json.dumps(EXAMPLE_COMPLAINT, ensure_ascii=False) in banner
+    assert "staff users: none (the template has no user pool)" in banner
+
+
+def test_the_banner_lists_the_demo_staff_users_their_password_and_how_to_get_a_token() -> None:
+    banner = ready_banner(
+        "http://127.0.0.1:8011",
+        "http://127.0.0.1:5001",
+        Path("/tmp/run/outbox.jsonl"),
+        "complaintdesk-local",
+        {"user pool": "us-east-1_pool"},
+        [],
+        demo_users=DEMO_USERS,
+        demo_password="Local-Demo-2026",
+        make="LOCAL_DIR=/tmp/run make",
+    )
+    assert "none yet" not in banner
+    assert "7 demo users, all with the password Local-Demo-2026" in banner
+    rows = {line.split()[0]: line.split()[1:] for line in banner.splitlines() if line.startswith("    ")}
+    for user in DEMO_USERS:
+        assert rows[user.name] == [user.group, user.department or "(none)", user.market]
+    assert "LOCAL_DIR=/tmp/run make token USER=handler" in banner
+    assert (
+        'curl -H "Authorization: Bearer $(LOCAL_DIR=/tmp/run make -s token USER=handler)" '
+        "http://127.0.0.1:8011/staff/..."
+    ) in banner

@@ -1,0 +1,60 @@
+"""When a response is due, and how much of the time allowed is used.
+
+The response clock runs in the market's business time from the start of the
+handling cycle (receipt, or a reopening). Time spent waiting for the
+complainant does not count: each finished pause moves the deadline by its
+business length. A Turkish complaint's deadline never passes the statutory
+15 business days from the start of its cycle, pauses or not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from chalicelib.domain.calendar import calendar_for
+from chalicelib.domain.complaint import Complaint, ResponseClock
+from chalicelib.domain.policy import STATUTORY_CEILING_DAYS, Market, Priority
+from chalicelib.domain.triage import response_days
+
+
+def due_at(market: Market, priority: Priority, clock: ResponseClock) -> datetime:
+    """The deadline of a cycle: its target, moved by finished pauses, never past the ceiling."""
+    calendar = calendar_for(market.value)
+    due = calendar.add_business_days(clock.started_at, response_days(market, priority))
+    if clock.paused_seconds:
+        due = calendar.add_business_seconds(due, clock.paused_seconds)
+    ceiling = STATUTORY_CEILING_DAYS.get(market)
+    if ceiling is not None:
+        due = min(due, calendar.add_business_days(clock.started_at, ceiling))
+    return due
+
+
+def paused(clock: ResponseClock, now: datetime) -> ResponseClock:
+    """The clock stopped at `now` (a stopped clock stays as it is)."""
+    return clock if clock.paused_at is not None else replace(clock, paused_at=now)
+
+
+def resumed(market: Market, clock: ResponseClock, now: datetime) -> ResponseClock:
+    """The clock running again at `now`, its pause added to the paused business time."""
+    if clock.paused_at is None:
+        return clock
+    pause = calendar_for(market.value).business_seconds_between(clock.paused_at, now)
+    return ResponseClock(clock.started_at, None, clock.paused_seconds + pause)
+
+
+def share_used(complaint: Complaint, now: datetime) -> float:
+    """The share of the cycle's business time used by `now` (1.0 and above: overdue)."""
+    calendar = calendar_for(complaint.market.value)
+    clock = complaint.response_clock
+    pausing = calendar.business_seconds_between(clock.paused_at, now) if clock.paused_at else 0
+    used = calendar.business_seconds_between(clock.started_at, now) - clock.paused_seconds - pausing
+    allowed = calendar.business_seconds_between(clock.started_at, complaint.expected_response_by)
+    allowed -= clock.paused_seconds
+    if allowed <= 0:
+        return float("inf") if now >= complaint.expected_response_by else 0.0
+    return max(used, 0) / allowed
+
+
+def is_overdue(complaint: Complaint, now: datetime) -> bool:
+    return complaint.response_clock.paused_at is None and now > complaint.expected_response_by

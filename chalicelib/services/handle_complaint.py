@@ -1,0 +1,122 @@
+"""Staff work on one complaint (ISO 10002 7.5 to 7.9): read it, reveal its personal data, act on it.
+
+An action is one read and one transactional write: the complaint's update,
+conditioned on the version read, and its history event. If someone else
+changed the complaint in between, nothing is written and the caller learns
+the state it is in now (409). Every staff read of personal data is recorded
+in the history before the data is answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from chalicelib.domain import access
+from chalicelib.domain import commands as c
+from chalicelib.domain.access import Permission
+from chalicelib.domain.complaint import AccessEvent, Complaint
+from chalicelib.domain.errors import ComplaintNotFound, ConcurrentUpdate
+from chalicelib.domain.handling import handle
+from chalicelib.domain.lifecycle import Action
+from chalicelib.domain.staff import StaffMember
+from chalicelib.domain.tracking import parse_tracking_code
+from chalicelib.domain.views import case_view, history_view, personal_view
+from chalicelib.services.ports import Clock, ComplaintRepository
+
+
+def load(tracking_code: str, repository: ComplaintRepository) -> Complaint:
+    """The complaint of a code as typed (forgiving), or ComplaintNotFound."""
+    code = parse_tracking_code(tracking_code)
+    complaint = repository.get(code)
+    if complaint is None:
+        raise ComplaintNotFound(code)
+    return complaint
+
+
+def view_complaint(
+    tracking_code: str, *, staff: StaffMember, repository: ComplaintRepository, clock: Clock
+) -> dict[str, Any]:
+    """The complaint without its personal data, with the actions this member may take now."""
+    complaint = load(tracking_code, repository)
+    access.require(staff, Permission.READ, complaint)
+    return case_view(complaint, clock.now(), access.actions_for(staff, complaint))
+
+
+def reveal_personal_data(
+    tracking_code: str,
+    *,
+    staff: StaffMember,
+    repository: ComplaintRepository,
+    clock: Clock,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """The complaint's personal data, for a role that may see it; the read is recorded first."""
+    complaint = load(tracking_code, repository)
+    access.require(staff, Permission.READ_PERSONAL, complaint)
+    repository.record_access(
+        AccessEvent(complaint.tracking_code, clock.now(), staff.actor, "personal_data", reason)
+    )
+    return personal_view(complaint)
+
+
+def complaint_history(
+    tracking_code: str, *, staff: StaffMember, repository: ComplaintRepository, clock: Clock
+) -> dict[str, Any]:
+    """Who did what and when; the free text only for roles that see personal data (and recorded)."""
+    complaint = load(tracking_code, repository)
+    access.require(staff, Permission.READ_HISTORY, complaint)
+    with_text = access.may(staff, access.PERMISSIONS[Permission.READ_PERSONAL], complaint)
+    changes, reads = repository.history(complaint.tracking_code)
+    if with_text and any(event.text is not None for event in changes):
+        now = clock.now()
+        repository.record_access(AccessEvent(complaint.tracking_code, now, staff.actor, "history_text"))
+    return {
+        "tracking_code": complaint.tracking_code,
+        "events": [history_view(event, with_text=with_text) for event in changes],
+        "personal_data_reads": [
+            {"at": r.at.isoformat(), "actor": r.actor, "what": r.what, "reason": r.reason} for r in reads
+        ],
+    }
+
+
+def perform_action(
+    tracking_code: str,
+    action: Action,
+    payload: Mapping[str, Any],
+    *,
+    staff: StaffMember,
+    repository: ComplaintRepository,
+    clock: Clock,
+    reopen_window_days: int,
+) -> dict[str, Any]:
+    """Take one lifecycle action; the complaint as it is after it."""
+    command = c.parse_command(action, payload)
+    expected = c.expected_version(payload)
+    complaint = load(tracking_code, repository)
+    access.require(staff, Permission.READ, complaint)
+    access.require_action(staff, action, complaint)
+    if isinstance(command, c.Assess) and command.priority is not None:
+        access.require(staff, Permission.OVERRIDE_PRIORITY, complaint)
+    if expected is not None and expected != complaint.version:
+        raise _stale(complaint, f"the complaint changed since version {expected}")
+    now = clock.now()
+    after, event = handle(
+        complaint, command, actor=staff.actor, now=now, reopen_window_days=reopen_window_days
+    )
+    try:
+        repository.apply_change(complaint, after, event)
+    except ConcurrentUpdate as exc:
+        current = repository.get(complaint.tracking_code)
+        if current is None:
+            raise
+        raise _stale(current, "someone else changed this complaint first") from exc
+    return case_view(after, now, access.actions_for(staff, after))
+
+
+def _stale(current: Complaint, message: str) -> ConcurrentUpdate:
+    return ConcurrentUpdate(
+        f"{message}; it is now {current.status.value} at version {current.version}",
+        state=current.status.value,
+        version=current.version,
+    )
