@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from chalice.app import Chalice, DynamoDBEvent, Request, Response, SQSEvent
+from chalice.app import Chalice, DynamoDBEvent, Rate, Request, Response, SQSEvent
 
 from chalicelib.api.body import ACCEPTED
 from chalicelib.api.problem import as_problem, guarded
@@ -59,6 +59,129 @@ def complaint_status() -> Response:
     from chalicelib.bootstrap import container
 
     return status(_request().raw_body, _request().headers, container())
+
+
+@app.route("/replies", methods=["POST"], content_types=list(ACCEPTED))
+@guarded
+def complainant_reply() -> Response:
+    """The complainant answers an information request (tracking code + last four mobile digits or e-mail)."""
+    from chalicelib.api.public import reply
+    from chalicelib.bootstrap import container
+
+    return reply(_request().raw_body, _request().headers, container())
+
+
+@app.route("/feedback", methods=["POST"], content_types=list(ACCEPTED))
+@guarded
+def complainant_feedback() -> Response:
+    """The complainant rates the handling of a closed complaint (ISO 10002 8.3)."""
+    from chalicelib.api.public import feedback
+    from chalicelib.bootstrap import container
+
+    return feedback(_request().raw_body, _request().headers, container())
+
+
+# --- staff: every route verifies the caller's ID token (chalicelib/api/staff.py) -----------------
+
+
+@app.route("/staff/complaints", methods=["POST"], content_types=list(ACCEPTED))
+@guarded
+def staff_intake() -> Response:
+    from chalicelib.api.staff import intake
+    from chalicelib.bootstrap import container
+
+    return intake(_request().raw_body, _request().headers, container())
+
+
+@app.route("/staff/complaints/{code}", methods=["GET"])
+@guarded
+def staff_complaint(code: str) -> Response:
+    from chalicelib.api.staff import complaint
+    from chalicelib.bootstrap import container
+
+    return complaint(code, _request().headers, container())
+
+
+@app.route("/staff/complaints/{code}/personal-data", methods=["POST"], content_types=list(ACCEPTED))
+@guarded
+def staff_personal_data(code: str) -> Response:
+    from chalicelib.api.staff import personal_data
+    from chalicelib.bootstrap import container
+
+    return personal_data(code, _request().raw_body, _request().headers, container())
+
+
+@app.route("/staff/complaints/{code}/history", methods=["GET"])
+@guarded
+def staff_history(code: str) -> Response:
+    from chalicelib.api.staff import history
+    from chalicelib.bootstrap import container
+
+    return history(code, _request().headers, container())
+
+
+@app.route("/staff/complaints/{code}/actions/{action}", methods=["POST"], content_types=list(ACCEPTED))
+@guarded
+def staff_action(code: str, action: str) -> Response:
+    from chalicelib.api.staff import act
+    from chalicelib.bootstrap import container
+
+    return act(code, action, _request().raw_body, _request().headers, container())
+
+
+@app.route("/staff/queue", methods=["GET"])
+@guarded
+def staff_queue() -> Response:
+    from chalicelib.api.staff import queue
+    from chalicelib.bootstrap import container
+
+    return queue(_request().query_params, _request().headers, container())
+
+
+@app.route("/staff/search", methods=["POST"], content_types=list(ACCEPTED))
+@guarded
+def staff_search() -> Response:
+    from chalicelib.api.staff import search
+    from chalicelib.bootstrap import container
+
+    return search(_request().raw_body, _request().headers, container())
+
+
+@app.route("/staff/capa", methods=["GET", "POST"], content_types=list(ACCEPTED))
+@guarded
+def staff_capa() -> Response:
+    from chalicelib.api import capa
+    from chalicelib.api.staff import authenticated
+    from chalicelib.bootstrap import container
+
+    request, c = _request(), container()
+    staff = authenticated(request.headers, c)
+    if request.method == "POST":
+        return capa.create(request.raw_body, request.headers, staff, c)
+    return capa.list_actions(request.query_params, staff, c)
+
+
+@app.route("/staff/capa/{capa_id}", methods=["GET", "POST"], content_types=list(ACCEPTED))
+@guarded
+def staff_capa_action(capa_id: str) -> Response:
+    from chalicelib.api import capa
+    from chalicelib.api.staff import authenticated
+    from chalicelib.bootstrap import container
+
+    request, c = _request(), container()
+    staff = authenticated(request.headers, c)
+    if request.method == "POST":
+        return capa.update(capa_id, request.raw_body, request.headers, staff, c)
+    return capa.get(capa_id, staff, c)
+
+
+@app.schedule(Rate(15, unit=Rate.MINUTES), name="escalate_deadlines")
+def escalate_deadlines(event: Any) -> dict[str, Any]:
+    """Every 15 minutes: escalate complaints at risk (80% of their time used) and overdue, once each."""
+    from chalicelib.api.staff import escalation_run
+    from chalicelib.bootstrap import container
+
+    return escalation_run(container())
 
 
 @app.on_dynamodb_record(

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.settings import Settings
 
 if TYPE_CHECKING:
+    from chalicelib.adapters.capa import DynamoCapaRegister
+    from chalicelib.adapters.identity import CognitoTokenVerifier
     from chalicelib.services.dispatch import Dispatcher
     from chalicelib.services.ports import (
         Clock,
@@ -59,7 +61,31 @@ class Container:
             read_timeout_seconds=t.READ_TIMEOUT,
             max_retry_attempts=t.ATTEMPTS,
         )
-        return DynamoComplaintRepository(tables, connection, s.day_shards)
+        return DynamoComplaintRepository(tables, connection, s.day_shards, lookup_key=self.lookup_key)
+
+    def lookup_key(self) -> bytes:
+        """The HMAC key of the contact indexes, from Secrets Manager, read once per container."""
+        return str(self._lookup_secret()).encode("utf-8")
+
+    @cached_property
+    def _lookup_secret(self) -> Any:
+        from chalicelib.adapters.secrets import SecretsManagerApiKey
+
+        return SecretsManagerApiKey(self.client("secretsmanager"), self.settings.lookup_key_secret_arn)
+
+    @cached_property
+    def identity(self) -> CognitoTokenVerifier:
+        """Verifies staff ID tokens against the user pool's keys (fetched on first use)."""
+        from chalicelib.adapters.identity import CognitoTokenVerifier
+
+        s = self.settings
+        return CognitoTokenVerifier(s.region, s.user_pool_id, s.user_pool_client_id)
+
+    @cached_property
+    def capa(self) -> DynamoCapaRegister:
+        from chalicelib.adapters.capa import DynamoCapaRegister
+
+        return DynamoCapaRegister(self.settings.capa_table, self.settings.region)
 
     @cached_property
     def aws(self) -> Any:
@@ -119,7 +145,16 @@ class Container:
     def dispatcher(self) -> Dispatcher:
         from chalicelib.services.dispatch import Dispatcher
 
-        return Dispatcher(self.repository, self.sms, self.mail, self.topics, self.clock)
+        s = self.settings
+        return Dispatcher(
+            self.repository,
+            self.sms,
+            self.mail,
+            self.topics,
+            self.clock,
+            public_base_url=s.public_base_url,
+            escalation_chain=s.escalation_chain,
+        )
 
     @cached_property
     def clock(self) -> Clock:

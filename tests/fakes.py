@@ -9,16 +9,20 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.domain.complaint import Complaint, HistoryEvent
+from chalicelib.domain.complaint import AccessEvent, Complaint, HistoryEvent
 from chalicelib.domain.errors import (
     ConcurrentUpdate,
     DeliveryFailed,
     IdempotencyKeyTaken,
     TrackingCodeCollision,
 )
+from chalicelib.domain.lifecycle import Status, is_open
+from chalicelib.domain.lookup import ContactKind, normalised
+from chalicelib.domain.policy import Category, Market, Priority
 from chalicelib.domain.public import StatusSnapshot
 from chalicelib.domain.tracking import new_tracking_code
-from chalicelib.services.ports import Delivery, IdempotencyRecord
+from chalicelib.domain.views import ComplaintSummary
+from chalicelib.services.ports import Delivery, IdempotencyRecord, QueueSlice
 
 
 @dataclass
@@ -26,10 +30,11 @@ class FakeRepository:
     """Keeps everything in dictionaries and counts the calls, like a store would be charged."""
 
     complaints: dict[str, Complaint] = field(default_factory=dict)
-    history: dict[str, list[HistoryEvent]] = field(default_factory=dict)
+    events: dict[str, list[HistoryEvent]] = field(default_factory=dict)
     keys: dict[str, IdempotencyRecord] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
     change_failures: list[Exception] = field(default_factory=list)
+    accesses: dict[str, list[AccessEvent]] = field(default_factory=dict)
 
     def fail_next_changes(self, *errors: Exception) -> None:
         """The next changes fail with these errors; a ConcurrentUpdate is another writer's change."""
@@ -45,7 +50,7 @@ class FakeRepository:
                 raise IdempotencyKeyTaken(idempotency.key)
             self.keys[idempotency.key] = idempotency
         self.complaints[complaint.tracking_code] = complaint
-        self.history.setdefault(complaint.tracking_code, []).append(event)
+        self.events.setdefault(complaint.tracking_code, []).append(event)
 
     def status(self, tracking_code: str) -> StatusSnapshot | None:
         self.calls.append("status")
@@ -77,7 +82,76 @@ class FakeRepository:
             raise ConcurrentUpdate(before.tracking_code)
         assert after.version == before.version + 1 == event.seq
         self.complaints[after.tracking_code] = after
-        self.history.setdefault(after.tracking_code, []).append(event)
+        self.events.setdefault(after.tracking_code, []).append(event)
+
+    def history(self, tracking_code: str) -> tuple[list[HistoryEvent], list[AccessEvent]]:
+        self.calls.append("history")
+        return list(self.events.get(tracking_code, [])), list(self.accesses.get(tracking_code, []))
+
+    def record_access(self, event: AccessEvent) -> None:
+        self.calls.append("record_access")
+        self.accesses.setdefault(event.tracking_code, []).append(event)
+
+    def queue_slice(
+        self,
+        market: Market,
+        department: str | None,
+        status: Status,
+        *,
+        limit: int,
+        due_before: datetime | None = None,
+        priority: Priority | None = None,
+        category: Category | None = None,
+        start: dict[str, Any] | None = None,
+    ) -> QueueSlice:
+        """Like the by-queue index: one partition in due order; `limit` counts items read, before filters."""
+        self.calls.append("queue_slice")
+        partition = sorted(
+            (
+                c
+                for c in self.complaints.values()
+                if is_open(c.status)
+                and c.market is market
+                and c.department == department
+                and c.status is status
+                and (due_before is None or c.expected_response_by < due_before)
+            ),
+            key=lambda c: (c.expected_response_by, c.tracking_code),
+        )
+        if start is not None:
+            after = (start["due_at"]["S"], start["tracking_code"]["S"])
+            partition = [c for c in partition if (_stamp(c.expected_response_by), c.tracking_code) > after]
+        read = partition[:limit]
+        items = [
+            ComplaintSummary.of(c)
+            for c in read
+            if (priority is None or c.priority is priority) and (category is None or c.category is category)
+        ]
+        more = len(partition) > limit
+        last = read[-1] if read and more else None
+        next_key = None
+        if last is not None:
+            next_key = {
+                "tracking_code": {"S": last.tracking_code},
+                "queue_key": {"S": f"QUEUE#{market.value}#{department or 'UNASSIGNED'}#{status.value}"},
+                "due_at": {"S": _stamp(last.expected_response_by)},
+            }
+        return QueueSlice(items, next_key)
+
+    def find_by_contact(self, kind: ContactKind, value: str) -> list[ComplaintSummary]:
+        self.calls.append("find_by_contact")
+        wanted = normalised(kind, value)
+        found = [
+            c
+            for c in self.complaints.values()
+            if (getattr(c.personal.contact, kind.value) or "")
+            and normalised(kind, getattr(c.personal.contact, kind.value)) == wanted
+        ]
+        return [ComplaintSummary.of(c) for c in sorted(found, key=lambda c: c.received_at, reverse=True)]
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass

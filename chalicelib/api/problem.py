@@ -79,6 +79,9 @@ def error_response(exc: e.ComplaintDeskError) -> Response:
         )
     if isinstance(exc, e.IllegalTransition):
         return problem(status, slug, title, str(exc), state=exc.state, allowed_actions=list(exc.allowed))
+    if isinstance(exc, e.VerificationFailed):
+        mismatch = e.FieldError("mobile_last4", "mismatch", str(exc))
+        return problem(status, slug, title, str(exc), errors=[_field(mismatch)])
     if isinstance(exc, e.ConcurrentUpdate) and exc.state is not None:
         return problem(status, slug, title, str(exc), state=exc.state, version=exc.version)
     if isinstance(exc, e.Unauthenticated):

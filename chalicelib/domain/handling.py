@@ -256,16 +256,31 @@ def record_feedback(
     return after, event
 
 
+def escalation_levels(share: float, thresholds: tuple[float, ...]) -> list[int]:
+    """The escalation levels (1-based) a complaint has reached at this share of its time used."""
+    return [level for level, threshold in enumerate(thresholds, start=1) if share >= threshold]
+
+
 def escalate(
-    complaint: Complaint, level: int, audience: str, *, now: datetime
-) -> tuple[Complaint, HistoryEvent]:
-    """Record that the complaint reached escalation `level` in this cycle (once: the key is the proof)."""
-    key = f"{complaint.cycle}:{level}"
+    complaint: Complaint, levels: list[int], chain: tuple[str, ...], *, now: datetime
+) -> tuple[Complaint, HistoryEvent] | None:
+    """Record the levels reached in this cycle that are not recorded yet; None if there are none.
+
+    The key "<cycle>:<level>" on the complaint is what makes an escalation
+    happen once however often the schedule runs, and its notification go out
+    once through the event pipeline.
+    """
+    cycle = complaint.cycle
+    new = [level for level in levels if f"{cycle}:{level}" not in complaint.escalations]
+    if not new:
+        return None
     after = replace(
         complaint,
-        escalations={**complaint.escalations, key: now},
+        escalations={**complaint.escalations, **{f"{cycle}:{level}": now for level in new}},
         version=complaint.version + 1,
     )
+    top = max(new)
+    audience = chain[min(top, len(chain)) - 1] if chain else "supervisor"
     event = HistoryEvent(
         tracking_code=complaint.tracking_code,
         seq=after.version,
@@ -275,6 +290,6 @@ def escalate(
         from_status=complaint.status,
         to_status=complaint.status,
         public=False,
-        details={"level": str(level), "audience": audience, "cycle": str(complaint.cycle)},
+        details={"levels": ",".join(map(str, new)), "audience": audience, "cycle": str(cycle)},
     )
     return after, event

@@ -22,7 +22,9 @@ from datetime import datetime
 
 from chalicelib.domain.complaint import Complaint, HistoryEvent, Milestone, MilestoneCode, Notice
 from chalicelib.domain.errors import ComplaintNotFound, ConcurrentUpdate, DeliveryFailed, StorageUnavailable
-from chalicelib.domain.messages import MessageKind, mail_text, sms_text
+from chalicelib.domain.handling import DECISION, ESCALATION, INFORMATION_REQUEST, SURVEY
+from chalicelib.domain.lifecycle import Status
+from chalicelib.domain.messages import HandlingMessage, MessageKind, handling_message, mail_text, sms_text
 from chalicelib.domain.policy import ContactChannel
 from chalicelib.services.flag_complaint import flag_complaint
 from chalicelib.services.ports import (
@@ -65,6 +67,13 @@ def intents_for(change: Change) -> list[str]:
             intents.append(SUPERVISOR_ALERT)
     if new.department and (old is None or old.department != new.department):
         intents.append(f"{DEPARTMENT_NOTICE}:{new.department}")
+    # What staff wrote to the complainant (information requests, decisions), once each.
+    intents.extend(key for key in new.personal.messages if old is None or key not in old.personal.messages)
+    if new.status is Status.CLOSED and (old is None or old.status is not Status.CLOSED):
+        intents.append(f"{SURVEY}:{new.closures}")
+    intents.extend(
+        f"{ESCALATION}:{key}" for key in new.escalations if old is None or key not in old.escalations
+    )
     return intents
 
 
@@ -87,12 +96,17 @@ class Dispatcher:
         mail: MailSender,
         topics: TopicPublisher,
         clock: Clock,
+        *,
+        public_base_url: str = "",
+        escalation_chain: tuple[str, ...] = ("department_supervisor", "head_of_complaints"),
     ) -> None:
         self._repository = repository
         self._sms = sms
         self._mail = mail
         self._topics = topics
         self._clock = clock
+        self._base_url = public_base_url
+        self._chain = escalation_chain
 
     def dispatch(self, tracking_code: str, intent: str) -> Notice:
         """Perform the intent unless the complaint records it already; return its notice.
@@ -142,8 +156,96 @@ class Dispatcher:
             ACKNOWLEDGEMENT: self._acknowledge,
             SUPERVISOR_ALERT: self._alert_supervisors,
             DEPARTMENT_NOTICE: self._notify_department,
+            INFORMATION_REQUEST: self._request_information,
+            DECISION: self._communicate_decision,
+            SURVEY: self._invite_rating,
+            ESCALATION: self._escalate,
         }
         return perform[name](complaint, argument)
+
+    def _request_information(self, complaint: Complaint, argument: str) -> Outcome:
+        _, _, channel = argument.partition(":")
+        message = complaint.personal.messages.get(f"{INFORMATION_REQUEST}:{argument}", "")
+        return self._to_complainant(
+            complaint, HandlingMessage.INFORMATION_REQUEST, channel, message, argument
+        )
+
+    def _communicate_decision(self, complaint: Complaint, argument: str) -> Outcome:
+        _, _, channel = argument.partition(":")
+        message = complaint.personal.messages.get(f"{DECISION}:{argument}", "")
+        outcome = complaint.decision.outcome.value if complaint.decision else None
+        return self._to_complainant(
+            complaint, HandlingMessage.DECISION, channel, message, argument, outcome=outcome
+        )
+
+    def _invite_rating(self, complaint: Complaint, argument: str) -> Outcome:
+        return self._to_complainant(complaint, HandlingMessage.SURVEY, "auto", "", argument)
+
+    def _to_complainant(
+        self,
+        complaint: Complaint,
+        kind: HandlingMessage,
+        channel: str,
+        message: str,
+        argument: str,
+        *,
+        outcome: str | None = None,
+    ) -> Outcome:
+        """Write to the complainant by the channel asked for, or the one they prefer."""
+        now = self._clock.now()
+        contact = complaint.personal.contact
+        if not complaint.consent.contact:
+            return Outcome(
+                Notice("skipped", now, reason="the complainant did not consent to be contacted"),
+                attention=f"{kind.value}: tell the complainant by phone or post (no consent to write)",
+            )
+        if channel == "auto":
+            prefers_mail = contact.preferred_channel is ContactChannel.EMAIL or not contact.mobile
+            channel = "email" if contact.email and prefers_mail else "sms"
+        language, market, code = complaint.language, complaint.market, complaint.tracking_code
+        if channel == "email" and contact.email:
+            mail = handling_message(
+                kind, language, market, code=code, message=message, outcome=outcome, base_url=self._base_url
+            )
+            delivery = self._mail.send_mail(contact.email, mail.subject, mail.body)
+        elif channel == "sms" and contact.mobile:
+            # No link in an SMS to a Turkish number: carriers there may block or mask it.
+            base = "" if contact.mobile.startswith("+90") else self._base_url
+            text = handling_message(
+                kind, language, market, code=code, message=message, outcome=outcome, base_url=base
+            ).body
+            key = hashlib.sha256(f"{code}:{kind.value}:{argument}".encode()).hexdigest()[:32]
+            delivery = self._sms.send_sms(contact.mobile, text, key=key)
+        else:
+            return Outcome(
+                Notice("skipped", now, reason=f"no {channel} contact on file"),
+                attention=f"{kind.value}: tell the complainant by phone or post (no {channel} on file)",
+            )
+        return Outcome(_sent(delivery, now))
+
+    def _escalate(self, complaint: Complaint, argument: str) -> Outcome:
+        """Tell the level's audience (the department's supervisor, the head of complaints, ...)."""
+        cycle, _, level_text = argument.partition(":")
+        level = int(level_text)
+        audience = self._chain[min(level, len(self._chain)) - 1] if self._chain else "supervisor"
+        message = {
+            "tracking_code": complaint.tracking_code,
+            "escalation_level": level,
+            "audience": audience,
+            "cycle": int(cycle),
+            "status": complaint.status.value,
+            "priority": complaint.priority.value,
+            "department": complaint.department,
+            "due_at": complaint.expected_response_by.isoformat(),
+        }
+        attributes = {
+            "market": complaint.market.value,
+            "audience": audience,
+            "level": str(level),
+            "department": complaint.department or "unassigned",
+        }
+        delivery = self._topics.publish("supervisor", message, attributes)
+        return Outcome(_sent(delivery, self._clock.now()))
 
     def _acknowledge(self, complaint: Complaint, _: str) -> Outcome:
         now = self._clock.now()

@@ -53,7 +53,7 @@ def test_a_new_complaint_is_acknowledged_by_sms_in_its_language(
     assert complaint.notices[ACKNOWLEDGEMENT] == notice
     assert (notice.status, notice.channel, notice.message_id) == ("sent", "sms", "fake-1")
     assert [m.code.value for m in complaint.milestones] == ["received", "acknowledged"]
-    assert [e.action for e in world.repository.history[code]] == ["submit", "notify"]
+    assert [e.action for e in world.repository.events[code]] == ["submit", "notify"]
 
 
 def test_dispatching_again_sends_nothing_more(world: World, turkish_complaint: dict[str, Any]) -> None:
@@ -171,7 +171,7 @@ def test_routing_assigns_the_department_once_and_a_redelivery_changes_nothing(
     assert (routed.status.value, routed.version) == ("investigating", 2)
     assert route_complaint(code, repository=world.repository, clock=world.clock) == "claims"
     assert world.repository.complaints[code].version == 2
-    assert [e.action for e in world.repository.history[code]] == ["submit", "assign"]
+    assert [e.action for e in world.repository.events[code]] == ["submit", "assign"]
 
 
 def test_the_department_is_told_once_when_its_complaint_arrives(

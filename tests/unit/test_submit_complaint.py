@@ -52,7 +52,7 @@ def test_the_first_history_event_is_written_with_the_complaint(
     turkish_complaint: dict[str, Any], repository: FakeRepository, clock: FixedClock
 ) -> None:
     code = submit(turkish_complaint, repository, clock).body["tracking_code"]
-    (event,) = repository.history[code]
+    (event,) = repository.events[code]
     assert (event.seq, event.action, event.from_status, event.to_status) == (
         1,
         "submit",

@@ -1,0 +1,99 @@
+"""Find complaints at risk and overdue, and escalate each level once (runs every 15 minutes).
+
+Candidates come from the by-queue index, partition by partition (market,
+department, running state), only those due before a horizon: a complaint
+due later cannot have used its threshold share yet. Each candidate is then
+read whole and its exact share of business time used decides the level.
+Paused complaints (waiting for the complainant) and answered ones are not
+in the running states and are never escalated.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from chalicelib.domain.calendar import calendar_for
+from chalicelib.domain.deadlines import share_used
+from chalicelib.domain.errors import ConcurrentUpdate
+from chalicelib.domain.handling import escalate, escalation_levels
+from chalicelib.domain.lifecycle import Status
+from chalicelib.domain.policy import RESPONSE_TARGET_DAYS, Department, Market
+from chalicelib.services.ports import Clock, ComplaintRepository
+
+#: States in which the response clock runs and nothing has been answered yet.
+RUNNING_STATES = (Status.RECEIVED, Status.ASSESSED, Status.INVESTIGATING, Status.DECIDED)
+PAGE = 100
+ATTEMPTS = 5
+
+
+@dataclass
+class EscalationRun:
+    """What one run looked at and did."""
+
+    candidates: int = 0
+    escalated: list[str] = field(default_factory=list)
+    conflicts: int = 0
+
+
+def horizon(market: Market, now: datetime, first_threshold: float) -> datetime:
+    """A bound on the due time of any complaint that can have reached the first threshold by `now`."""
+    longest = max(RESPONSE_TARGET_DAYS.values())
+    days = max(1, math.ceil((1 - min(first_threshold, 1.0)) * longest) + 1)
+    return calendar_for(market.value).add_business_days(now, days)
+
+
+def escalate_deadlines(
+    *,
+    repository: ComplaintRepository,
+    clock: Clock,
+    chain: tuple[str, ...],
+    thresholds: tuple[float, ...],
+) -> EscalationRun:
+    """Escalate every complaint that reached a threshold since the last run."""
+    now = clock.now()
+    run = EscalationRun()
+    departments: list[str | None] = [d.value for d in Department] + [None]
+    for market in Market:
+        due_before = horizon(market, now, thresholds[0])
+        for department in departments:
+            for status in RUNNING_STATES:
+                start = None
+                while True:
+                    found = repository.queue_slice(
+                        market, department, status, limit=PAGE, due_before=due_before, start=start
+                    )
+                    for summary in found.items:
+                        run.candidates += 1
+                        _escalate_one(summary.tracking_code, repository, now, chain, thresholds, run)
+                    if found.next_key is None:
+                        break
+                    start = found.next_key
+    return run
+
+
+def _escalate_one(
+    code: str,
+    repository: ComplaintRepository,
+    now: datetime,
+    chain: tuple[str, ...],
+    thresholds: tuple[float, ...],
+    run: EscalationRun,
+) -> None:
+    for _ in range(ATTEMPTS):
+        complaint = repository.get(code)
+        if complaint is None or complaint.status not in RUNNING_STATES:
+            return
+        change = escalate(
+            complaint, escalation_levels(share_used(complaint, now), thresholds), chain, now=now
+        )
+        if change is None:
+            return
+        try:
+            repository.apply_change(complaint, *change)
+            run.escalated.append(code)
+            return
+        except ConcurrentUpdate:
+            run.conflicts += 1
+            continue
