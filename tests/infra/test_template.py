@@ -393,17 +393,38 @@ def test_the_sms_gateway_key_is_a_generated_placeholder_encrypted_with_the_data_
     assert template["Outputs"]["SmsGatewaySecretArn"]["Value"] == {"Ref": "SmsGatewaySecret"}
 
 
-def test_the_functions_get_the_delivery_settings_and_may_read_only_the_gateway_key(
+def test_the_functions_get_the_delivery_settings_and_may_read_only_their_two_secrets(
     overlay: dict[str, Any],
 ) -> None:
     variables = overlay["Globals"]["Function"]["Environment"]["Variables"]
     assert {name: variables.get(name) for name in DELIVERY_VARIABLES} == DELIVERY_VARIABLES
+    assert variables["LOOKUP_KEY_SECRET_ARN"] == {"Ref": "LookupKeySecret"}
     statements = overlay["Resources"][SHARED_ROLE]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
-    (read_key,) = [s for s in statements if "secretsmanager" in str(s["Action"])]
-    assert (read_key["Action"], read_key["Resource"]) == (
-        "secretsmanager:GetSecretValue",
-        {"Ref": "SmsGatewaySecret"},
-    )
+    reads = [s for s in statements if "secretsmanager" in str(s["Action"])]
+    assert sorted((s["Action"], s["Resource"]["Ref"]) for s in reads) == [
+        ("secretsmanager:GetSecretValue", "LookupKeySecret"),
+        ("secretsmanager:GetSecretValue", "SmsGatewaySecret"),
+    ]
+
+
+def test_the_lookup_key_is_a_generated_secret_kept_with_the_data(template: dict[str, Any]) -> None:
+    secret = template["Resources"]["LookupKeySecret"]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    assert secret["DeletionPolicy"] == "Retain"
+    assert secret["Properties"]["KmsKeyId"] == {"Ref": "DataKey"}
+    assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] >= 32
+
+
+def test_the_capa_register_is_a_keyed_table_the_functions_cannot_scan(
+    template: dict[str, Any], overlay: dict[str, Any]
+) -> None:
+    table = template["Resources"]["CapaTable"]["Properties"]
+    assert [k["AttributeName"] for k in table["KeySchema"]] == ["market", "capa_id"]
+    assert table["SSESpecification"]["KMSMasterKeyId"] == {"Ref": "DataKey"}
+    statements = overlay["Resources"][SHARED_ROLE]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    (capa,) = [s for s in statements if s.get("Resource") == {"Fn::GetAtt": ["CapaTable", "Arn"]}]
+    assert "dynamodb:Scan" not in capa["Action"]
+    assert "dynamodb:DeleteItem" not in capa["Action"]
 
 
 # --------------------------------------------------------------------------
