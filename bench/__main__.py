@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import dynamodb, import_time, pipeline
+from bench import dynamodb, import_time, pipeline, staff
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -15,8 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> int:
     results: dict[str, object] = {"python": sys.version.split()[0]}
     results["cold_import"] = import_time.measure(runs=11)
-    with tempfile.TemporaryDirectory() as local_dir, dynamodb.running_stack(local_dir):
+    with tempfile.TemporaryDirectory() as local_dir, dynamodb.running_stack(local_dir) as stack:
         results["dynamodb_requests"] = dynamodb.requests_per_operation()
+        results["staff_requests"] = staff.requests_per_staff_operation(stack)
         results["intake_throughput"] = dynamodb.throughput()
     with tempfile.TemporaryDirectory() as local_dir:
         results["pipeline_requests_per_batch"] = pipeline.requests_per_batch(Path(local_dir) / "batch")
