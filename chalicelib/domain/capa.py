@@ -29,7 +29,6 @@ from chalicelib.domain import access
 from chalicelib.domain.calendar import MARKET_TIMEZONES
 from chalicelib.domain.commands import expected_version
 from chalicelib.domain.errors import (
-    ComplaintNotFound,
     FieldError,
     Forbidden,
     IllegalTransition,
@@ -93,10 +92,6 @@ _CREATE_FIELDS = frozenset(
     {"market", "kind", "title", "description", "root_causes", "complaints", "department", "owner", "due_on"}
 )
 _UPDATE_FIELDS = _CREATE_FIELDS - {"market"} | {"status", "effectiveness", "expected_version"}
-
-
-class CapaNotFound(ComplaintNotFound):
-    """Raised when no action of the register has the id asked for (a 404, like an unknown complaint)."""
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,10 @@ class ComplaintNotFound(ComplaintDeskError):
     """Raised when no complaint has the tracking code asked for."""
 
 
+class CapaNotFound(ComplaintDeskError):
+    """Raised when no action of the CAPA register has the id asked for."""
+
+
 class IdempotencyConflict(ComplaintDeskError):
     """Raised when an idempotency key is reused with a different request body."""
 

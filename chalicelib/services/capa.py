@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from chalicelib.domain import access
 from chalicelib.domain import capa as c
 from chalicelib.domain.access import Permission
-from chalicelib.domain.errors import ConcurrentUpdate, FieldError, ValidationFailed
+from chalicelib.domain.errors import CapaNotFound, ConcurrentUpdate, FieldError, ValidationFailed
 from chalicelib.domain.policy import Market, RootCause
 from chalicelib.domain.public import iso
 from chalicelib.domain.staff import StaffMember
@@ -226,7 +226,7 @@ def _check_view(check: c.Effectiveness) -> dict[str, Any]:
 def _load(register: CapaRegister, market: Market, capa_id: str) -> c.CapaAction:
     action = register.get(market, capa_id)
     if action is None:
-        raise c.CapaNotFound(capa_id)
+        raise CapaNotFound(capa_id)
     return action
 
 

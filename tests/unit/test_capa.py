@@ -16,7 +16,13 @@ from chalicelib.api.problem import guarded
 from chalicelib.bootstrap import Container
 from chalicelib.domain import capa as c
 from chalicelib.domain.capa import CapaAction, CapaStatus, CapaUpdate, Verdict
-from chalicelib.domain.errors import ConcurrentUpdate, Forbidden, IllegalTransition, ValidationFailed
+from chalicelib.domain.errors import (
+    CapaNotFound,
+    ConcurrentUpdate,
+    Forbidden,
+    IllegalTransition,
+    ValidationFailed,
+)
 from chalicelib.domain.policy import Department, Market, RootCause
 from chalicelib.domain.staff import Role, StaffMember
 from chalicelib.domain.tracking import new_tracking_code
@@ -390,7 +396,7 @@ def test_staff_other_than_auditors_list_only_their_own_markets_register(
 
 
 def test_an_unknown_action_is_not_found(register: FakeCapaRegister, clock: FixedClock) -> None:
-    with pytest.raises(c.CapaNotFound):
+    with pytest.raises(CapaNotFound):
         use.get_capa(
             "CAPA-TR-20261123T073000000000Z-7KQM", staff=TR_SUPERVISOR, register=register, clock=clock
         )
