@@ -79,7 +79,7 @@ class IllegalTransition(ComplaintDeskError):
     """Raised when a lifecycle action is not allowed from the current state."""
 
     def __init__(self, state: str, action: str, allowed: tuple[str, ...]) -> None:
-        super().__init__(f"{action!r} is not allowed while the complaint is {state!r}")
+        super().__init__(f"{action!r} is not allowed in the state {state!r}")
         self.state = state
         self.action = action
         self.allowed = allowed
