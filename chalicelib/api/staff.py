@@ -43,12 +43,17 @@ def complaint(code: str, headers: Mapping[str, str], c: Container) -> Response:
 
 def personal_data(code: str, raw: bytes | str | None, headers: Mapping[str, str], c: Container) -> Response:
     """POST /staff/complaints/{code}/personal-data: reveal it; the read is recorded in the history."""
+    from chalicelib.domain.errors import ValidationFailed
+    from chalicelib.domain.policy import REASON_MAX
     from chalicelib.domain.validation import Fields
     from chalicelib.services.handle_complaint import reveal_personal_data
 
     staff = authenticated(headers, c)
     payload = read_payload(raw, headers, c.settings.max_body_bytes) if raw else {}
-    reason = Fields(payload).text("reason", max_len=500, multiline=True)
+    fields = Fields(payload)
+    reason = fields.text("reason", max_len=REASON_MAX, multiline=True)
+    if fields.errors:  # a reason that is not text, or too long, is refused, not silently dropped
+        raise ValidationFailed(fields.errors)
     body = reveal_personal_data(code, staff=staff, repository=c.repository, clock=c.clock, reason=reason)
     log.info("personal data read", extra={"actor": staff.actor, "tracking_code": body["tracking_code"]})
     return json_response(body)

@@ -8,7 +8,9 @@ symbol has passed, and neither reveals anything of the complaint.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -111,10 +113,24 @@ def _verified(code: str, proof: tuple[str | None, str | None], repository: Compl
     digits, email = proof
     contact = complaint.personal.contact
     matches = False
+    # compare_digest refuses non-ASCII text (a TypeError, so a 500): compare bytes of normalised forms.
     if digits is not None and contact.mobile:
-        matches = hmac.compare_digest(contact.mobile[-4:], digits)
+        matches = hmac.compare_digest(contact.mobile[-4:].encode(), _ascii_digits(digits).encode())
     if not matches and email is not None and contact.email:
-        matches = hmac.compare_digest(contact.email.casefold(), email.strip().casefold())
+        matches = hmac.compare_digest(_address(contact.email), _address(email))
     if not matches:
         raise VerificationFailed("the mobile digits or e-mail address do not match this complaint")
     return complaint
+
+
+def _ascii_digits(digits: str) -> str:
+    """Any decimal digits as ASCII (the proof's check accepts every script's digits, fullwidth too)."""
+    return "".join(str(unicodedata.decimal(c, c)) for c in digits)
+
+
+def _address(email: str) -> bytes:
+    """An e-mail address as stored: its domain in ASCII (IDNA) form, case-folded, as bytes."""
+    local, _, domain = email.strip().rpartition("@")
+    with contextlib.suppress(UnicodeError):  # not a domain anyone registered: it cannot match
+        domain = domain.encode("idna").decode("ascii")
+    return f"{local}@{domain}".casefold().encode("utf-8")

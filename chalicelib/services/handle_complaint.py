@@ -16,7 +16,7 @@ from chalicelib.domain import access
 from chalicelib.domain import commands as c
 from chalicelib.domain.access import Permission
 from chalicelib.domain.complaint import AccessEvent, Complaint
-from chalicelib.domain.errors import ComplaintNotFound, ConcurrentUpdate
+from chalicelib.domain.errors import ComplaintNotFound, ConcurrentUpdate, IllegalTransition
 from chalicelib.domain.handling import handle
 from chalicelib.domain.lifecycle import Action
 from chalicelib.domain.staff import StaffMember
@@ -91,19 +91,26 @@ def perform_action(
     reopen_window_days: int,
 ) -> dict[str, Any]:
     """Take one lifecycle action; the complaint as it is after it."""
-    command = c.parse_command(action, payload)
-    expected = c.expected_version(payload)
     complaint = load(tracking_code, repository)
+    # Who may act comes first: a member refused the action learns that, not what their body lacks.
     access.require(staff, Permission.READ, complaint)
     access.require_action(staff, action, complaint)
+    command = c.parse_command(action, payload)
+    expected = c.expected_version(payload)
     if isinstance(command, c.Assess) and command.priority is not None:
         access.require(staff, Permission.OVERRIDE_PRIORITY, complaint)
     if expected is not None and expected != complaint.version:
         raise _stale(complaint, f"the complaint changed since version {expected}")
     now = clock.now()
-    after, event = handle(
-        complaint, command, actor=staff.actor, now=now, reopen_window_days=reopen_window_days
-    )
+    try:
+        after, event = handle(
+            complaint, command, actor=staff.actor, now=now, reopen_window_days=reopen_window_days
+        )
+    except IllegalTransition as exc:
+        # The state's actions narrowed to this member's, as the case view offers them.
+        mine = set(access.actions_for(staff, complaint))
+        allowed = tuple(a for a in exc.allowed if a in mine)
+        raise IllegalTransition(exc.state, exc.action, allowed) from exc
     try:
         repository.apply_change(complaint, after, event)
     except ConcurrentUpdate as exc:

@@ -14,13 +14,13 @@ import binascii
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.domain import access
 from chalicelib.domain.access import Permission
 from chalicelib.domain.errors import FieldError, ValidationFailed
-from chalicelib.domain.lifecycle import OPEN_STATES, Status
+from chalicelib.domain.lifecycle import OPEN_STATES, PAUSED_STATES, Status
 from chalicelib.domain.lookup import ContactKind
 from chalicelib.domain.policy import Category, Department, Market, Priority
 from chalicelib.domain.staff import StaffMember
@@ -106,11 +106,33 @@ def work_queue(
     access.queue_scope(staff, query.market, query.department)
     now = clock.now()
     positions = _decode(query.cursor, query.statuses)
+    while True:
+        page = _next_page(query, positions, now, repository)
+        more = any(positions.get(s.value) != _DONE for s in query.statuses)
+        # Filters can thin out every item read: read on rather than answer an empty page mid-queue.
+        if page or not more:
+            break
+    return {
+        "market": query.market.value,
+        "department": query.department or UNASSIGNED,
+        "statuses": [s.value for s in query.statuses],
+        "items": [summary_view(item, now) for item in page],
+        "cursor": _encode(positions) if more else None,
+    }
+
+
+def _next_page(
+    query: QueueQuery, positions: dict[str, Any], now: datetime, repository: ComplaintRepository
+) -> list[ComplaintSummary]:
+    """Read each partition from where it stands, merge, and move `positions` past what the page shows."""
     candidates: list[tuple[ComplaintSummary, Status]] = []
     slices = {}
     for status in query.statuses:
         position = positions.get(status.value)
         if position == _DONE:
+            continue
+        if query.overdue and status in PAUSED_STATES:
+            positions[status.value] = _DONE  # a complaint waiting for the complainant is never overdue
             continue
         found = repository.queue_slice(
             query.market,
@@ -124,26 +146,20 @@ def work_queue(
         )
         slices[status] = found
         candidates.extend((item, status) for item in found.items)
-    candidates.sort(key=lambda pair: (pair[0].expected_response_by, pair[0].tracking_code))
-    page = candidates[: query.limit]
-    # Where each partition stands: after its last item on this page, or after all it returned.
-    taken = candidates[: candidates.index(page[-1]) + 1] if page else candidates[:0]
+    # A partition with more to read bounds the page: its next complaint may be due before anything
+    # after the last one it read. The sort is stable and by due time only, so each partition's items
+    # keep the index's own order (ties included), and a position is always after a prefix of them.
+    bounds = [found.next_key["due_at"]["S"] for found in slices.values() if found.next_key]
+    bound = min(bounds, default=None)
+    candidates.sort(key=lambda pair: _stamp(pair[0]))
+    page = [pair for pair in candidates if bound is None or _stamp(pair[0]) <= bound][: query.limit]
     for status, found in slices.items():
-        mine = [item for item, s in taken if s is status]
+        mine = [item for item, s in page if s is status]
         if len(mine) == len(found.items):
             positions[status.value] = found.next_key if found.next_key else _DONE
         elif mine:
             positions[status.value] = _key_of(mine[-1], query.market, query.department, status)
-    if not page:
-        positions = {s.value: _DONE for s in query.statuses}
-    more = any(positions.get(s.value) != _DONE for s in query.statuses)
-    return {
-        "market": query.market.value,
-        "department": query.department or UNASSIGNED,
-        "statuses": [s.value for s in query.statuses],
-        "items": [summary_view(item, now) for item, _ in page],
-        "cursor": _encode(positions) if more else None,
-    }
+    return [item for item, _ in page]
 
 
 def _visible(item: ComplaintSummary, staff: StaffMember) -> bool:
@@ -151,13 +167,17 @@ def _visible(item: ComplaintSummary, staff: StaffMember) -> bool:
     return any(access.in_scope(staff, role, item.market, item.department) for role in staff.roles)
 
 
+def _stamp(item: ComplaintSummary) -> str:
+    """The due time as the index's sort key writes it."""
+    return item.expected_response_by.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def _key_of(item: ComplaintSummary, market: Market, department: str | None, status: Status) -> dict[str, Any]:
     """The index key of a listed complaint, as DynamoDB's LastEvaluatedKey has it."""
-    due = item.expected_response_by.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return {
         "tracking_code": {"S": item.tracking_code},
         "queue_key": {"S": queue_partition(market, department, status)},
-        "due_at": {"S": due},
+        "due_at": {"S": _stamp(item)},
     }
 
 
