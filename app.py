@@ -150,7 +150,7 @@ def staff_search() -> Response:
 @app.route("/staff/capa", methods=["GET", "POST"], content_types=list(ACCEPTED))
 @guarded
 def staff_capa() -> Response:
-    from chalicelib.api import capa
+    import chalicelib.api.capa as capa
     from chalicelib.api.staff import authenticated
     from chalicelib.bootstrap import container
 
@@ -164,7 +164,7 @@ def staff_capa() -> Response:
 @app.route("/staff/capa/{capa_id}", methods=["GET", "POST"], content_types=list(ACCEPTED))
 @guarded
 def staff_capa_action(capa_id: str) -> Response:
-    from chalicelib.api import capa
+    import chalicelib.api.capa as capa
     from chalicelib.api.staff import authenticated
     from chalicelib.bootstrap import container
 

@@ -35,6 +35,7 @@ class FakeRepository:
     calls: list[str] = field(default_factory=list)
     change_failures: list[Exception] = field(default_factory=list)
     accesses: dict[str, list[AccessEvent]] = field(default_factory=dict)
+    proofs: dict[str, tuple[int, datetime]] = field(default_factory=dict)
 
     def fail_next_changes(self, *errors: Exception) -> None:
         """The next changes fail with these errors; a ConcurrentUpdate is another writer's change."""
@@ -91,6 +92,17 @@ class FakeRepository:
     def record_access(self, event: AccessEvent) -> None:
         self.calls.append("record_access")
         self.accesses.setdefault(event.tracking_code, []).append(event)
+
+    def failed_proofs(self, tracking_code: str, now: datetime) -> int:
+        self.calls.append("failed_proofs")
+        count, expires = self.proofs.get(tracking_code, (0, now))
+        return count if expires > now else 0
+
+    def count_failed_proof(self, tracking_code: str, now: datetime, window: timedelta) -> int:
+        self.calls.append("count_failed_proof")
+        count, expires = self.proofs.get(tracking_code, (0, now))
+        self.proofs[tracking_code] = (count + 1, expires) if expires > now else (1, now + window)
+        return self.proofs[tracking_code][0]
 
     def queue_slice(
         self,

@@ -11,11 +11,11 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.exceptions import PynamoDBException, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.tables import (
@@ -349,6 +349,31 @@ class DynamoComplaintRepository:
                     continue
                 raise StorageUnavailable(f"recording the read failed: {exc.msg}") from exc
         raise StorageUnavailable("recording the read failed: too many reads at the same instant")
+
+    def failed_proofs(self, tracking_code: str, now: datetime) -> int:
+        """Wrong proofs given for a complaint within the current window (0 once it expired)."""
+        with translated_errors("reading the attempts"):
+            try:
+                item = self._tables.attempts.get(f"proof:{tracking_code}", consistent_read=True)
+            except self._tables.attempts.DoesNotExist:
+                return 0
+        return int(item.attempts or 0) if item.expires_at > now else 0
+
+    def count_failed_proof(self, tracking_code: str, now: datetime, window: timedelta) -> int:
+        """Add one wrong proof; the count starts afresh once the window has passed."""
+        model = self._tables.attempts
+        item = model(f"proof:{tracking_code}")
+        with translated_errors("counting the attempt"):
+            try:
+                item.update(
+                    actions=[model.attempts.add(1)],
+                    condition=model.expires_at.exists() & (model.expires_at > now),
+                )
+            except UpdateError as exc:
+                if not _condition_failed(exc):
+                    raise
+                item.update(actions=[model.attempts.set(1), model.expires_at.set(now + window)])
+        return int(item.attempts)
 
     def queue_slice(
         self,

@@ -193,6 +193,17 @@ class IdempotencyItem(Model):
     expires_at = TTLAttribute()
 
 
+class AttemptsItem(Model):
+    """Wrong proofs given for one complaint lately, in the idempotency table (it has the TTL)."""
+
+    class Meta:
+        table_name = "idempotency"
+
+    idempotency_key = UnicodeAttribute(hash_key=True)  # "proof:<tracking code>"
+    attempts = NumberAttribute(default=0)
+    expires_at = TTLAttribute()
+
+
 @dataclass(frozen=True)
 class Tables:
     """The model classes bound to this deployment's table names."""
@@ -201,6 +212,7 @@ class Tables:
     history: type[HistoryItem]
     idempotency: type[IdempotencyItem]
     access: type[AccessItem]
+    attempts: type[AttemptsItem]
 
 
 def bind_tables(complaints: str, history: str, idempotency: str, region: str) -> Tables:
@@ -210,6 +222,7 @@ def bind_tables(complaints: str, history: str, idempotency: str, region: str) ->
         _bound(HistoryItem, history, region),
         _bound(IdempotencyItem, idempotency, region),
         _bound(AccessItem, history, region),
+        _bound(AttemptsItem, idempotency, region),
     )
 
 

@@ -45,6 +45,7 @@ _STATUS: dict[type[e.ComplaintDeskError], tuple[int, str, str]] = {
         "idempotency-key-reused",
         "This Idempotency-Key was used for another request",
     ),
+    e.TooManyAttempts: (429, "too-many-attempts", "Too many wrong attempts; please try again later"),
     e.StorageUnavailable: (503, "unavailable", "The service is briefly unavailable; please try again"),
 }
 
@@ -80,6 +81,10 @@ def error_response(exc: e.ComplaintDeskError) -> Response:
         )
     if isinstance(exc, e.IllegalTransition):
         return problem(status, slug, title, str(exc), state=exc.state, allowed_actions=list(exc.allowed))
+    if isinstance(exc, e.TooManyAttempts):
+        answer = problem(status, slug, title, str(exc))
+        answer.headers["Retry-After"] = str(exc.retry_after_seconds)
+        return answer
     if isinstance(exc, e.VerificationFailed):
         mismatch = e.FieldError("mobile_last4", "mismatch", str(exc))
         return problem(status, slug, title, str(exc), errors=[_field(mismatch)])

@@ -130,5 +130,13 @@ class Forbidden(ComplaintDeskError):
     """Raised when a signed-in staff member's role, market or department does not allow the request."""
 
 
+class TooManyAttempts(ComplaintDeskError):
+    """Raised when a complaint's proof was got wrong too often lately; answered 429 with Retry-After."""
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
 class VerificationFailed(ComplaintDeskError):
     """Raised when a complainant's proof (mobile digits or e-mail) does not match the complaint."""

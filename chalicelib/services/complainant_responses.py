@@ -12,6 +12,7 @@ import contextlib
 import hmac
 import unicodedata
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain import policy as p
@@ -22,6 +23,7 @@ from chalicelib.domain.errors import (
     ConcurrentUpdate,
     IllegalTransition,
     InvalidTrackingCode,
+    TooManyAttempts,
     ValidationFailed,
     VerificationFailed,
 )
@@ -34,6 +36,9 @@ from chalicelib.domain.validation import Fields, complainant_proof
 from chalicelib.services.ports import Clock, ComplaintRepository
 
 ATTEMPTS = 3
+#: Wrong proofs allowed per complaint within the window before every attempt is refused.
+MAX_FAILED_PROOFS = 10
+PROOF_WINDOW = timedelta(hours=24)
 
 
 def reply_to_request(
@@ -49,7 +54,7 @@ def reply_to_request(
     if f.errors or code is None or text is None:
         raise ValidationFailed(f.errors)
     for _ in range(ATTEMPTS):
-        complaint = _verified(code, proof, repository)
+        complaint = _verified(code, proof, repository, clock.now())
         if complaint.status is not Status.AWAITING_COMPLAINANT:
             raise IllegalTransition(complaint.status.value, "reply (no information was asked for)", ())
         after, event = handle(complaint, ReceiveInformation(text, "web"), actor="public", now=clock.now())
@@ -73,7 +78,7 @@ def give_feedback(
     if f.errors or code is None or rating is None:
         raise ValidationFailed(f.errors)
     for _ in range(ATTEMPTS):
-        complaint = _verified(code, proof, repository)
+        complaint = _verified(code, proof, repository, clock.now())
         after, event = record_feedback(complaint, rating, comment, now=clock.now())
         try:
             repository.apply_change(complaint, after, event)
@@ -106,7 +111,20 @@ def _rating(f: Fields) -> int | None:
     return int(text)
 
 
-def _verified(code: str, proof: tuple[str | None, str | None], repository: ComplaintRepository) -> Complaint:
+def _verified(
+    code: str, proof: tuple[str | None, str | None], repository: ComplaintRepository, now: datetime
+) -> Complaint:
+    """The complaint, if the proof matches; wrong proofs are counted and, past a limit, refused for a while.
+
+    Four digits are guessable: without a limit, anyone holding a code could try
+    them all. After MAX_FAILED_PROOFS wrong ones in PROOF_WINDOW, every attempt
+    is refused (429) until the window ends, even a right one.
+    """
+    if repository.failed_proofs(code, now) >= MAX_FAILED_PROOFS:
+        raise TooManyAttempts(
+            "too many wrong attempts for this code; please try again tomorrow",
+            int(PROOF_WINDOW.total_seconds()),
+        )
     complaint = repository.get(code)
     if complaint is None:
         raise ComplaintNotFound(code)
@@ -119,6 +137,7 @@ def _verified(code: str, proof: tuple[str | None, str | None], repository: Compl
     if not matches and email is not None and contact.email:
         matches = hmac.compare_digest(_address(contact.email), _address(email))
     if not matches:
+        repository.count_failed_proof(code, now, PROOF_WINDOW)
         raise VerificationFailed("the mobile digits or e-mail address do not match this complaint")
     return complaint
 

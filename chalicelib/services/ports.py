@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from chalicelib.domain.complaint import AccessEvent, Complaint, HistoryEvent
@@ -71,6 +71,14 @@ class ComplaintRepository(Protocol):
 
     def record_access(self, event: AccessEvent) -> None:
         """Append a staff read of personal data to the history."""
+
+    def failed_proofs(self, tracking_code: str, now: datetime) -> int:
+        """How many wrong proofs (mobile digits, e-mail) were given for this complaint lately."""
+        ...
+
+    def count_failed_proof(self, tracking_code: str, now: datetime, window: timedelta) -> int:
+        """Count one more wrong proof; the count lasts `window` from the first. The new count."""
+        ...
 
     def queue_slice(
         self,

@@ -319,3 +319,20 @@ def test_escalation_runs_twice_and_escalates_once(
     assert set(after.escalations) == {"0:1", "0:2"}
     changes, _ = container.repository.history(code)
     assert [e.action for e in changes].count("escalate") == 1
+
+
+def test_wrong_proofs_are_counted_per_complaint_in_a_window_that_expires(
+    local_stack: LocalStack, staff_client: tuple[Client, Container]
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    _, container = staff_client
+    repository = container.repository
+    code, now, window = "TEST-PROOF-0000-01", datetime(2026, 11, 23, 9, tzinfo=UTC), timedelta(hours=24)
+    assert repository.failed_proofs(code, now) == 0
+    assert repository.count_failed_proof(code, now, window) == 1
+    assert repository.count_failed_proof(code, now + timedelta(hours=1), window) == 2
+    assert repository.failed_proofs(code, now + timedelta(hours=2)) == 2
+    later = now + timedelta(hours=25)
+    assert repository.failed_proofs(code, later) == 0
+    assert repository.count_failed_proof(code, later, window) == 1
