@@ -108,7 +108,7 @@ def queue_scope(staff: StaffMember, market: Market | None, department: str | Non
             continue
         if role is Role.AUDITOR:
             return
-        if market is not None and market is not staff.market:
+        if market is None or market is not staff.market:  # a queue over every market: auditors only
             continue
         if role is Role.HANDLER and (staff.department is None or department != staff.department.value):
             continue

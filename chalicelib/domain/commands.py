@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from chalicelib.domain import policy as p
@@ -20,6 +20,11 @@ from chalicelib.domain.text import ascii_digits
 from chalicelib.domain.validation import Fields
 
 _USERNAME = re.compile(r"^[\w.@+-]{1,128}$")
+_VERSION = re.compile(r"[0-9]{1,9}")
+#: An amount as typed, once Persian separators are read: digits, commas only between
+#: thousands, a point before the decimals. "1500,50" (a Turkish decimal comma) does not
+#: pass, so that it is never read as 150050.
+_AMOUNT = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.([0-9]*))?")
 
 
 @dataclass(frozen=True)
@@ -146,8 +151,10 @@ def expected_version(data: Mapping[str, Any]) -> int | None:
         return None
     if isinstance(raw, bool) or not isinstance(raw, int | str):
         raise ValidationFailed([_error("expected_version", "type", "must be a whole number")])
-    text = ascii_digits(str(raw)).strip()
-    if not text.isdigit() or not 0 < int(text) < 10**9:
+    # Only ASCII digits after folding Persian and Arabic-Indic ones: str.isdigit also takes "²",
+    # which int() refuses, and a very long digit string is past int()'s conversion limit.
+    text = (str(raw) if 0 < raw < 10**9 else "") if isinstance(raw, int) else ascii_digits(raw).strip()
+    if not _VERSION.fullmatch(text) or int(text) == 0:
         raise ValidationFailed([_error("expected_version", "type", "must be a whole number")])
     return int(text)
 
@@ -203,6 +210,8 @@ def _add_note(f: Fields) -> AddNote | None:
 def _record_data_check(f: Fields) -> RecordDataCheck | None:
     subject = _required_text(f, "subject", p.SHORT_TEXT_MAX, multiline=False)
     result = f.text("result", max_len=32)
+    if result is None and not f.failed("result"):
+        f.fail("result", "required", "is required")
     if result is None or result.casefold() not in DATA_CHECK_RESULTS:
         f.fail("result", "choice", f"must be one of: {', '.join(DATA_CHECK_RESULTS)}")
     text = f.text("text", max_len=p.NOTE_MAX, multiline=True)
@@ -236,16 +245,17 @@ def _amount(f: Fields, name: str) -> str | None:
     if isinstance(raw, bool) or not isinstance(raw, int | float | str):
         f.fail(name, "type", "must be a number")
         return None
-    text = ascii_digits(str(raw)).strip().replace("٫", ".").replace(",", "")
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
+    text = ascii_digits(str(raw)).strip().replace("٫", ".").replace("٬", ",")
+    match = _AMOUNT.fullmatch(text)
+    if match is None:
         f.fail(name, "type", "must be a number, such as 1500 or 1500.50")
         return None
-    if not value.is_finite() or value < 0 or value > p.AMOUNT_MAX or value != value.quantize(Decimal("0.01")):
+    value = Decimal(text.replace(",", ""))
+    # "1.500" is 1500 to a Turkish reader: more than two decimals is refused, even zeros.
+    if value < 0 or value > p.AMOUNT_MAX or len(match.group(1) or "") > 2:
         f.fail(name, "range", f"must be between 0 and {p.AMOUNT_MAX} with at most two decimals")
         return None
-    return str(value.quantize(Decimal("0.01")))
+    return str(value.copy_abs().quantize(Decimal("0.01")))  # copy_abs: "-0" is 0.00
 
 
 def _communicate_decision(f: Fields) -> CommunicateDecision | None:

@@ -55,7 +55,7 @@ ACTION_OF: dict[type, Action] = {
     c.Withdraw: Action.WITHDRAW,
 }
 
-#: The public milestone each action adds, if any; an action with one is a public event.
+#: The public milestone each action adds, if any; an event that adds a milestone is public.
 MILESTONE_OF: dict[Action, MilestoneCode] = {
     Action.REQUEST_INFORMATION: MilestoneCode.INFORMATION_REQUESTED,
     Action.RECEIVE_INFORMATION: MilestoneCode.INFORMATION_RECEIVED,
@@ -158,6 +158,8 @@ def handle(
     milestone = MILESTONE_OF.get(action)
     if milestone is not None:
         after = replace(after, milestones=(*after.milestones, Milestone(milestone, now)))
+    # Public exactly when the complainant sees a new step: the first assignment adds one too.
+    public = len(after.milestones) > len(complaint.milestones)
     event = HistoryEvent(
         tracking_code=complaint.tracking_code,
         seq=seq,
@@ -166,7 +168,7 @@ def handle(
         action=action.value,
         from_status=complaint.status,
         to_status=status,
-        public=milestone is not None,
+        public=public,
         details=details,
         text=text,
     )
