@@ -39,7 +39,7 @@ class Permission(StrEnum):
 PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.READ: frozenset({A, H, S, U}),
     Permission.READ_PERSONAL: frozenset({A, H, S}),
-    Permission.READ_HISTORY: frozenset({H, S, U}),
+    Permission.READ_HISTORY: frozenset({A, H, S, U}),  # a clerk taking a follow-up call needs the story
     Permission.INTAKE: frozenset({A, S}),
     Permission.SEARCH_CONTACT: frozenset({A, H, S}),
     Permission.READ_CAPA: frozenset({H, S, U}),

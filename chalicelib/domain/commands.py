@@ -230,8 +230,10 @@ def _decide(f: Fields) -> Decide | None:
     outcome = f.choice("outcome", p.DecisionOutcome)
     remedy = f.text("remedy", max_len=p.REASON_MAX, multiline=True)
     amount = _amount(f, "amount")
-    if outcome is p.DecisionOutcome.REJECTED and (remedy or amount):
-        f.fail("remedy", "not_allowed", "a rejected complaint grants no remedy or amount")
+    if outcome is p.DecisionOutcome.REJECTED:
+        for name, value in (("remedy", remedy), ("amount", amount)):
+            if value:
+                f.fail(name, "not_allowed", "a rejected complaint grants no remedy or amount")
     if outcome in (p.DecisionOutcome.UPHELD, p.DecisionOutcome.PARTLY_UPHELD) and not remedy:
         f.fail("remedy", "required", "say what remedy is granted")
     text = f.text("text", max_len=p.NOTE_MAX, multiline=True)

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from chalicelib.domain.calendar import calendar_for
 from chalicelib.domain.complaint import Complaint, ResponseClock
+from chalicelib.domain.lifecycle import RUNNING_STATES, Status
 from chalicelib.domain.policy import STATUTORY_CEILING_DAYS, Market, Priority
 from chalicelib.domain.triage import response_days
 
@@ -56,5 +57,11 @@ def share_used(complaint: Complaint, now: datetime) -> float:
     return max(used, 0) / allowed
 
 
+def overdue(status: Status, due: datetime, now: datetime, *, paused: bool = False) -> bool:
+    """Past its deadline while the response is still owed (never while waiting for the complainant)."""
+    return status in RUNNING_STATES and not paused and now > due
+
+
 def is_overdue(complaint: Complaint, now: datetime) -> bool:
-    return complaint.response_clock.paused_at is None and now > complaint.expected_response_by
+    paused = complaint.response_clock.paused_at is not None
+    return overdue(complaint.status, complaint.expected_response_by, now, paused=paused)

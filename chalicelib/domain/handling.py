@@ -127,7 +127,9 @@ def handle(
             if command.channel.value == "phone":
                 text = command.message
             else:
-                intent = f"{DECISION}:{seq}:{command.channel.value}"
+                # The outcome travels in the intent: a reopening clears the decision before it is sent.
+                outcome = after.decision.outcome.value if after.decision else "none"
+                intent = f"{DECISION}:{seq}:{command.channel.value}:{outcome}"
                 messages = {**after.personal.messages, intent: command.message or ""}
                 after = replace(after, personal=replace(after.personal, messages=messages))
         case c.Close():

@@ -54,6 +54,10 @@ OPEN_STATES: frozenset[Status] = frozenset(
 #: States in which the response clock does not run.
 PAUSED_STATES: frozenset[Status] = frozenset({S.AWAITING_COMPLAINANT})
 
+#: States in which the insurer owes the response and its clock runs: only these
+#: can be overdue or escalated (a responded complaint has had its answer).
+RUNNING_STATES: tuple[Status, ...] = (S.RECEIVED, S.ASSESSED, S.INVESTIGATING, S.DECIDED)
+
 _WORKING = frozenset({S.ASSESSED, S.INVESTIGATING, S.AWAITING_COMPLAINANT})
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.complaint import Complaint, Contact, HistoryEvent
-from chalicelib.domain.deadlines import is_overdue, share_used
+from chalicelib.domain.deadlines import is_overdue, overdue, share_used
 from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.policy import Category, Channel, Language, Market, Priority
 from chalicelib.domain.public import iso
@@ -78,7 +78,7 @@ def summary_view(summary: ComplaintSummary, now: datetime) -> dict[str, Any]:
         "received_at": iso(summary.received_at),
         "expected_response_by": iso(summary.expected_response_by),
         "clock_paused": summary.paused,
-        "overdue": not summary.paused and now > summary.expected_response_by,
+        "overdue": overdue(summary.status, summary.expected_response_by, now, paused=summary.paused),
         "attention": list(summary.attention),
     }
 

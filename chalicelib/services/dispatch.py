@@ -171,9 +171,8 @@ class Dispatcher:
         )
 
     def _communicate_decision(self, complaint: Complaint, argument: str) -> Outcome:
-        _, _, channel = argument.partition(":")
+        _, channel, outcome = [*argument.split(":"), "none"][:3]
         message = complaint.personal.messages.get(f"{DECISION}:{argument}", "")
-        outcome = complaint.decision.outcome.value if complaint.decision else None
         return self._to_complainant(
             complaint, HandlingMessage.DECISION, channel, message, argument, outcome=outcome
         )

@@ -18,12 +18,10 @@ from chalicelib.domain.calendar import calendar_for
 from chalicelib.domain.deadlines import share_used
 from chalicelib.domain.errors import ConcurrentUpdate
 from chalicelib.domain.handling import escalate, escalation_levels
-from chalicelib.domain.lifecycle import Status
+from chalicelib.domain.lifecycle import RUNNING_STATES
 from chalicelib.domain.policy import RESPONSE_TARGET_DAYS, Department, Market
 from chalicelib.services.ports import Clock, ComplaintRepository
 
-#: States in which the response clock runs and nothing has been answered yet.
-RUNNING_STATES = (Status.RECEIVED, Status.ASSESSED, Status.INVESTIGATING, Status.DECIDED)
 PAGE = 100
 ATTEMPTS = 5
 

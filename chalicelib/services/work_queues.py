@@ -20,7 +20,7 @@ from typing import Any
 from chalicelib.domain import access
 from chalicelib.domain.access import Permission
 from chalicelib.domain.errors import FieldError, ValidationFailed
-from chalicelib.domain.lifecycle import OPEN_STATES, PAUSED_STATES, Status
+from chalicelib.domain.lifecycle import OPEN_STATES, RUNNING_STATES, Status
 from chalicelib.domain.lookup import ContactKind
 from chalicelib.domain.policy import Category, Department, Market, Priority
 from chalicelib.domain.staff import StaffMember
@@ -131,8 +131,8 @@ def _next_page(
         position = positions.get(status.value)
         if position == _DONE:
             continue
-        if query.overdue and status in PAUSED_STATES:
-            positions[status.value] = _DONE  # a complaint waiting for the complainant is never overdue
+        if query.overdue and status not in RUNNING_STATES:
+            positions[status.value] = _DONE  # waiting for the complainant, or answered: never overdue
             continue
         found = repository.queue_slice(
             query.market,
@@ -220,4 +220,5 @@ def search_by_contact(
     now = clock.now()
     found = repository.find_by_contact(ContactKind(kind), value)
     visible = [item for item in found if _visible(item, staff)]
-    return {"items": [summary_view(item, now) for item in visible], "hidden": len(found) - len(visible)}
+    # Complaints outside the member's reach are left out without a trace: not even a count.
+    return {"items": [summary_view(item, now) for item in visible]}

@@ -50,7 +50,13 @@ REACH: dict[Role, set[str]] = {
 }
 
 PERMITTED: dict[Role, set[Permission]] = {
-    A: {Permission.READ, Permission.READ_PERSONAL, Permission.INTAKE, Permission.SEARCH_CONTACT},
+    A: {
+        Permission.READ,
+        Permission.READ_PERSONAL,
+        Permission.READ_HISTORY,  # a clerk taking a follow-up call needs the story
+        Permission.INTAKE,
+        Permission.SEARCH_CONTACT,
+    },
     H: {
         Permission.READ,
         Permission.READ_PERSONAL,

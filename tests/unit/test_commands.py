@@ -385,7 +385,7 @@ def test_a_rejected_complaint_grants_no_remedy() -> None:
 
 
 def test_a_rejected_complaint_grants_no_amount() -> None:
-    assert errors_of(Action.DECIDE, {"outcome": "rejected", "amount": "0"}) == {"remedy": "not_allowed"}
+    assert errors_of(Action.DECIDE, {"outcome": "rejected", "amount": "0"}) == {"amount": "not_allowed"}
 
 
 @pytest.mark.parametrize("outcome", ["upheld", "partly_upheld"])

@@ -329,3 +329,12 @@ def test_a_paused_complaint_is_never_overdue(payload: dict[str, object]) -> None
         waiting, clock=resumed(complaint.market, waiting.response_clock, MONDAY + timedelta(days=60))
     )
     assert is_overdue(running, complaint.expected_response_by + timedelta(days=61))
+
+
+def test_an_answered_complaint_is_not_overdue(turkish: Complaint) -> None:
+    from chalicelib.domain.lifecycle import Status
+
+    late = turkish.expected_response_by + timedelta(days=3)
+    assert is_overdue(turkish, late)
+    for status in (Status.RESPONDED, Status.CLOSED, Status.REFERRED_OUT, Status.WITHDRAWN):
+        assert not is_overdue(replace(turkish, status=status), late)

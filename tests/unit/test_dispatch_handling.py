@@ -160,3 +160,20 @@ def test_assessing_changes_no_message(world: World, turkish_complaint: dict[str,
     code = world.routed(turkish_complaint)
     before, after = world.act(code, c.Assess(Level.HIGH, Level.HIGH, "press interest"))
     assert world.deliver(before, replace(after)) == []
+
+
+def test_a_decision_sent_late_still_says_what_was_decided(
+    world: World, turkish_complaint: dict[str, Any]
+) -> None:
+    code = world.routed(turkish_complaint)
+    _decided(world, code, DecisionOutcome.PARTLY_UPHELD)
+    before, told = world.act(code, c.CommunicateDecision(ContactChannel.SMS, "Kısmi ödeme yapılacak."))
+    world.act(code, c.Close())
+    world.act(code, c.Reopen("appeal"))  # the decision is cleared before the message goes out
+    assert world.repository.complaints[code].decision is None
+    intents = intents_for(Change("MODIFY", before, told))
+    (decision,) = [i for i in intents if i.startswith("decision:")]
+    world.dispatcher.dispatch(code, decision)
+    ((_, body),) = world.sms.sent
+    assert "kısmen kabul edildi" in body
+    assert "Sigorta Tahkim Komisyonu" in body

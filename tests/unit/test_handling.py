@@ -347,7 +347,9 @@ def test_a_decision_written_to_the_complainant_is_a_personal_message_with_its_in
     decided = run(investigating(), DECIDE_UPHELD, at=MONDAY)
     after, event = act(decided, c.CommunicateDecision(channel, "Ödeme 3 gün içinde."), MONDAY)
     assert after.status is Status.RESPONDED
-    assert after.personal.messages == {f"decision:{after.version}:{channel.value}": "Ödeme 3 gün içinde."}
+    assert after.personal.messages == {
+        f"decision:{after.version}:{channel.value}:upheld": "Ödeme 3 gün içinde."
+    }
     assert event.text is None
     assert event.details == {"channel": channel.value}
     assert event.public
@@ -371,7 +373,7 @@ def test_messages_of_earlier_steps_are_kept() -> None:
         TELL_BY_SMS,
         at=MONDAY,
     )
-    assert sorted(complaint.personal.messages) == ["decision:6:sms", "information_request:3:sms"]
+    assert sorted(complaint.personal.messages) == ["decision:6:sms:upheld", "information_request:3:sms"]
 
 
 # --- closing, reopening -------------------------------------------------------------------------
