@@ -87,13 +87,13 @@ def may(staff: StaffMember, granted: frozenset[Role], complaint: Complaint | Non
 def require(staff: StaffMember, permission: Permission, complaint: Complaint | None = None) -> None:
     """Refuse (403) unless the member has the permission, for this complaint if one is given."""
     if not may(staff, PERMISSIONS[permission], complaint):
-        raise Forbidden(_refusal(staff, permission.value, complaint))
+        raise Forbidden(_refusal(staff, permission.value, PERMISSIONS[permission], complaint))
 
 
 def require_action(staff: StaffMember, action: Action, complaint: Complaint) -> None:
     """Refuse (403) unless the member may take this action on this complaint."""
     if not may(staff, ACTIONS[action], complaint):
-        raise Forbidden(_refusal(staff, action.value, complaint))
+        raise Forbidden(_refusal(staff, action.value, ACTIONS[action], complaint))
 
 
 def actions_for(staff: StaffMember, complaint: Complaint) -> list[str]:
@@ -116,7 +116,9 @@ def queue_scope(staff: StaffMember, market: Market | None, department: str | Non
     raise Forbidden("this queue is outside your market or department")
 
 
-def _refusal(staff: StaffMember, what: str, complaint: Complaint | None) -> str:
+def _refusal(staff: StaffMember, what: str, granted: frozenset[Role], complaint: Complaint | None) -> str:
+    """Why: the role cannot do it at all, or can but not on a complaint of another market or department."""
     roles = ", ".join(sorted(r.value for r in staff.roles)) or "no role"
-    where = " on this complaint (another market or department)" if complaint is not None else ""
-    return f"{what!r} is not allowed for {roles}{where}"
+    if complaint is not None and any(role in granted for role in staff.roles):
+        return f"{what!r} is allowed for {roles} only on complaints of your own market and department"
+    return f"{what!r} is not allowed for {roles}"
