@@ -29,7 +29,7 @@ def create(
 
     payload = read_payload(raw_body, headers, container.settings.max_body_bytes)
     body = use.create_capa(payload, staff=staff, register=container.capa, clock=container.clock)
-    log.info("capa opened", extra={"actor": staff.actor, "capa_id": body["capa_id"]})
+    log.info("capa %s opened by %s", body["capa_id"], staff.actor)
     return json_response(body, 201)
 
 
@@ -45,10 +45,7 @@ def update(
 
     payload = read_payload(raw_body, headers, container.settings.max_body_bytes)
     body = use.update_capa(capa_id, payload, staff=staff, register=container.capa, clock=container.clock)
-    log.info(
-        "capa changed",
-        extra={"actor": staff.actor, "capa_id": body["capa_id"], "status": body["status"]},
-    )
+    log.info("capa %s changed by %s, now %s", body["capa_id"], staff.actor, body["status"])
     return json_response(body)
 
 

@@ -55,7 +55,7 @@ def personal_data(code: str, raw: bytes | str | None, headers: Mapping[str, str]
     if fields.errors:  # a reason that is not text, or too long, is refused, not silently dropped
         raise ValidationFailed(fields.errors)
     body = reveal_personal_data(code, staff=staff, repository=c.repository, clock=c.clock, reason=reason)
-    log.info("personal data read", extra={"actor": staff.actor, "tracking_code": body["tracking_code"]})
+    log.info("personal data of %s read by %s", body["tracking_code"], staff.actor)
     return json_response(body)
 
 
@@ -86,10 +86,7 @@ def act(
         clock=c.clock,
         reopen_window_days=c.settings.reopen_window_days,
     )
-    log.info(
-        "lifecycle action",
-        extra={"actor": staff.actor, "action": chosen.value, "tracking_code": body["tracking_code"]},
-    )
+    log.info("%s on %s by %s, now %s", chosen.value, body["tracking_code"], staff.actor, body["status"])
     return json_response(body)
 
 
@@ -120,5 +117,7 @@ def escalation_run(c: Container) -> dict[str, Any]:
         repository=c.repository, clock=c.clock, chain=s.escalation_chain, thresholds=s.escalation_thresholds
     )
     summary = {"candidates": run.candidates, "escalated": len(run.escalated), "conflicts": run.conflicts}
-    log.info("escalation run", extra=summary)
+    log.info(
+        "escalation run: %(candidates)d candidates, %(escalated)d escalated, %(conflicts)d conflicts", summary
+    )
     return summary
