@@ -178,7 +178,9 @@ def test_a_whole_handling_logs_nothing_personal(desk: Desk, logs: pytest.LogCapt
 
     names = {record.name for record in logs.records}
     assert {"complaintdesk.staff"} <= names, "the capture must see the app's own loggers"
-    actions = [r for r in logs.records if r.name == "complaintdesk.staff" and f" on {code} by " in r.getMessage()]
+    actions = [
+        r for r in logs.records if r.name == "complaintdesk.staff" and f" on {code} by " in r.getMessage()
+    ]
     assert len(actions) == 10
     assert_no_planted_value(logs.records)
 
