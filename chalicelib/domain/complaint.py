@@ -241,6 +241,32 @@ class HistoryEvent:
     text: str | None = None
 
 
+def change_event(
+    before: Complaint,
+    after: Complaint,
+    *,
+    actor: str,
+    action: str,
+    at: datetime,
+    public: bool = False,
+    details: dict[str, str] | None = None,
+    text: str | None = None,
+) -> HistoryEvent:
+    """The history event of a change from `before` to `after`: numbered by the new version."""
+    return HistoryEvent(
+        tracking_code=after.tracking_code,
+        seq=after.version,
+        at=at,
+        actor=actor,
+        action=action,
+        from_status=before.status,
+        to_status=after.status,
+        public=public,
+        details=dict(details or {}),
+        text=text,
+    )
+
+
 @dataclass(frozen=True)
 class AccessEvent:
     """A staff read of personal data, recorded in the history apart from the changes."""

@@ -26,6 +26,7 @@ from chalicelib.domain.complaint import (
     Referral,
     ResponseClock,
     Triage,
+    change_event,
 )
 from chalicelib.domain.deadlines import due_at, paused, resumed
 from chalicelib.domain.errors import FieldError, IllegalTransition, ValidationFailed
@@ -162,17 +163,8 @@ def handle(
         after = replace(after, milestones=(*after.milestones, Milestone(milestone, now)))
     # Public exactly when the complainant sees a new step: the first assignment adds one too.
     public = len(after.milestones) > len(complaint.milestones)
-    event = HistoryEvent(
-        tracking_code=complaint.tracking_code,
-        seq=seq,
-        at=now,
-        actor=actor,
-        action=action.value,
-        from_status=complaint.status,
-        to_status=status,
-        public=public,
-        details=details,
-        text=text,
+    event = change_event(
+        complaint, after, actor=actor, action=action.value, at=now, public=public, details=details, text=text
     )
     return after, event
 
@@ -245,19 +237,10 @@ def record_feedback(
         satisfaction={**complaint.satisfaction, key: Feedback(rating, now)},
         version=complaint.version + 1,
     )
-    event = HistoryEvent(
-        tracking_code=complaint.tracking_code,
-        seq=after.version,
-        at=now,
-        actor="public",
-        action="feedback",
-        from_status=complaint.status,
-        to_status=complaint.status,
-        public=False,
-        details={"rating": str(rating), "closing": key},
-        text=comment,
+    details = {"rating": str(rating), "closing": key}
+    return after, change_event(
+        complaint, after, actor="public", action="feedback", at=now, details=details, text=comment
     )
-    return after, event
 
 
 def escalation_levels(share: float, thresholds: tuple[float, ...]) -> list[int]:
@@ -283,17 +266,16 @@ def escalate(
         escalations={**complaint.escalations, **{f"{cycle}:{level}": now for level in new}},
         version=complaint.version + 1,
     )
-    top = max(new)
-    audience = chain[min(top, len(chain)) - 1] if chain else "supervisor"
-    event = HistoryEvent(
-        tracking_code=complaint.tracking_code,
-        seq=after.version,
-        at=now,
-        actor="system:escalation",
-        action="escalate",
-        from_status=complaint.status,
-        to_status=complaint.status,
-        public=False,
-        details={"levels": ",".join(map(str, new)), "audience": audience, "cycle": str(cycle)},
+    details = {
+        "levels": ",".join(map(str, new)),
+        "audience": audience_of(max(new), chain),
+        "cycle": str(cycle),
+    }
+    return after, change_event(
+        complaint, after, actor="system:escalation", action="escalate", at=now, details=details
     )
-    return after, event
+
+
+def audience_of(level: int, chain: tuple[str, ...]) -> str:
+    """Who an escalation level tells: its place in the chain, the last for any level beyond it."""
+    return chain[min(level, len(chain)) - 1] if chain else "supervisor"

@@ -20,9 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from chalicelib.domain.complaint import Complaint, HistoryEvent, Milestone, MilestoneCode, Notice
+from chalicelib.domain.complaint import Complaint, Milestone, MilestoneCode, Notice, change_event
 from chalicelib.domain.errors import ComplaintNotFound, ConcurrentUpdate, DeliveryFailed, StorageUnavailable
-from chalicelib.domain.handling import DECISION, ESCALATION, INFORMATION_REQUEST, SURVEY
+from chalicelib.domain.handling import DECISION, ESCALATION, INFORMATION_REQUEST, SURVEY, audience_of
 from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.messages import HandlingMessage, MessageKind, handling_message, mail_text, sms_text
 from chalicelib.domain.policy import ContactChannel
@@ -226,7 +226,7 @@ class Dispatcher:
         """Tell the level's audience (the department's supervisor, the head of complaints, ...)."""
         cycle, _, level_text = argument.partition(":")
         level = int(level_text)
-        audience = self._chain[min(level, len(self._chain)) - 1] if self._chain else "supervisor"
+        audience = audience_of(level, self._chain)
         message = {
             "tracking_code": complaint.tracking_code,
             "escalation_level": level,
@@ -312,25 +312,19 @@ class Dispatcher:
         details = {"intent": intent, "status": outcome.notice.status}
         details.update({k: v for k, v in (("channel", outcome.notice.channel),) if v})
         self._repository.apply_change(
-            current, after, _event(after, "notify", details, now, public=bool(outcome.milestone))
+            current,
+            after,
+            change_event(
+                current,
+                after,
+                actor="system:dispatcher",
+                action="notify",
+                at=now,
+                public=bool(outcome.milestone),
+                details=details,
+            ),
         )
 
 
 def _sent(delivery: Delivery, now: datetime) -> Notice:
     return Notice("sent", now, delivery.channel, delivery.provider, delivery.message_id)
-
-
-def _event(
-    after: Complaint, action: str, details: dict[str, str], now: datetime, *, public: bool = False
-) -> HistoryEvent:
-    return HistoryEvent(
-        tracking_code=after.tracking_code,
-        seq=after.version,
-        at=now,
-        actor="system:dispatcher",
-        action=action,
-        from_status=after.status,
-        to_status=after.status,
-        public=public,
-        details=details,
-    )

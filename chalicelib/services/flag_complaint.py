@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import replace
 
-from chalicelib.domain.complaint import Complaint, HistoryEvent
+from chalicelib.domain.complaint import Complaint, change_event
 from chalicelib.domain.errors import ConcurrentUpdate
 from chalicelib.services.ports import Clock, ComplaintRepository
 
@@ -17,16 +17,8 @@ def flag_complaint(
     if current.attention.get(topic) == reason:
         return
     after = replace(current, attention={**current.attention, topic: reason}, version=current.version + 1)
-    event = HistoryEvent(
-        tracking_code=current.tracking_code,
-        seq=after.version,
-        at=clock.now(),
-        actor="system",
-        action="flag",
-        from_status=current.status,
-        to_status=current.status,
-        public=False,
-        details={"topic": topic},
+    event = change_event(
+        current, after, actor="system", action="flag", at=clock.now(), details={"topic": topic}
     )
     with contextlib.suppress(ConcurrentUpdate):
         repository.apply_change(current, after, event)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from chalicelib.domain.complaint import Complaint, HistoryEvent, Milestone, MilestoneCode
+from chalicelib.domain.complaint import Complaint, HistoryEvent, Milestone, MilestoneCode, change_event
 from chalicelib.domain.errors import ComplaintNotFound, ConcurrentUpdate
 from chalicelib.domain.lifecycle import TRANSITIONS, Action, apply
 from chalicelib.domain.routing import department_for
@@ -50,14 +50,12 @@ def _assigned(current: Complaint, now: datetime) -> tuple[Complaint, HistoryEven
         updated_at=now,
         version=current.version + 1,
     )
-    event = HistoryEvent(
-        tracking_code=current.tracking_code,
-        seq=after.version,
-        at=now,
+    event = change_event(
+        current,
+        after,
         actor="system:router",
         action=Action.ASSIGN.value,
-        from_status=current.status,
-        to_status=status,
+        at=now,
         public=True,
         details={"department": department},
     )
