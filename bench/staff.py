@@ -11,28 +11,16 @@ import json
 from collections import Counter
 from typing import Any
 
-import boto3  # type: ignore[import-untyped]
-
 from bench.dynamodb import COMPLAINT, _client
 from chalicelib.bootstrap import Container, install
 from devstack.metering import aws_calls
 from devstack.stack import LocalStack
-
-
-def _token(stack: LocalStack, user: str) -> str:
-    described = stack.describe()
-    idp = boto3.client("cognito-idp", endpoint_url=stack.moto_url, region_name=described["region"])
-    answer = idp.initiate_auth(
-        ClientId=described["client_id"],
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": user, "PASSWORD": stack.demo_password},
-    )
-    return str(answer["AuthenticationResult"]["IdToken"])
+from devstack.token import sign_in
 
 
 def requests_per_staff_operation(stack: LocalStack) -> dict[str, Any]:
     """DynamoDB (and other AWS) requests of each staff operation, after a warm-up request."""
-    tokens = {user: _token(stack, user) for user in ("agent", "supervisor", "handler")}
+    tokens = {user: sign_in(stack.describe(), user) for user in ("agent", "supervisor", "handler")}
 
     def headers(user: str) -> dict[str, str]:
         return {"Content-Type": "application/json", "Authorization": f"Bearer {tokens[user]}"}

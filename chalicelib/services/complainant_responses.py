@@ -11,13 +11,13 @@ from __future__ import annotations
 import contextlib
 import hmac
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain import policy as p
 from chalicelib.domain.commands import ReceiveInformation
-from chalicelib.domain.complaint import Complaint
+from chalicelib.domain.complaint import Complaint, HistoryEvent
 from chalicelib.domain.errors import (
     ComplaintNotFound,
     ConcurrentUpdate,
@@ -53,17 +53,14 @@ def reply_to_request(
         f.fail("message", "required", "is required")
     if f.errors or code is None or text is None:
         raise ValidationFailed(f.errors)
-    for _ in range(ATTEMPTS):
-        complaint = _verified(code, proof, repository, clock.now())
+
+    def answer(complaint: Complaint) -> tuple[Complaint, HistoryEvent]:
         if complaint.status is not Status.AWAITING_COMPLAINANT:
             raise IllegalTransition(complaint.status.value, "reply (no information was asked for)", ())
-        after, event = handle(complaint, ReceiveInformation(text, "web"), actor="public", now=clock.now())
-        try:
-            repository.apply_change(complaint, after, event)
-        except ConcurrentUpdate:
-            continue
-        return public_view(StatusSnapshot.of(after))
-    raise ConcurrentUpdate("the complaint is being updated; please try again")
+        return handle(complaint, ReceiveInformation(text, "web"), actor="public", now=clock.now())
+
+    after = _change_verified(code, proof, answer, repository, clock)
+    return public_view(StatusSnapshot.of(after))
 
 
 def give_feedback(
@@ -77,14 +74,28 @@ def give_feedback(
     comment = f.text("comment", max_len=p.COMMENT_MAX, multiline=True)
     if f.errors or code is None or rating is None:
         raise ValidationFailed(f.errors)
+    after = _change_verified(
+        code, proof, lambda c: record_feedback(c, rating, comment, now=clock.now()), repository, clock
+    )
+    return {"tracking_code": after.tracking_code, "rating": rating, "thank_you": True}
+
+
+def _change_verified(
+    code: str,
+    proof: tuple[str | None, str | None],
+    change: Callable[[Complaint], tuple[Complaint, HistoryEvent]],
+    repository: ComplaintRepository,
+    clock: Clock,
+) -> Complaint:
+    """Apply the complainant's change once the proof matches, again if staff changed it meanwhile."""
     for _ in range(ATTEMPTS):
         complaint = _verified(code, proof, repository, clock.now())
-        after, event = record_feedback(complaint, rating, comment, now=clock.now())
+        after, event = change(complaint)
         try:
             repository.apply_change(complaint, after, event)
         except ConcurrentUpdate:
             continue
-        return {"tracking_code": after.tracking_code, "rating": rating, "thank_you": True}
+        return after
     raise ConcurrentUpdate("the complaint is being updated; please try again")
 
 

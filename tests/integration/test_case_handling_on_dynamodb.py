@@ -15,13 +15,13 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from chalice.test import Client
 
 from chalicelib.bootstrap import Container, install
 from devstack.metering import aws_calls
 from devstack.stack import LocalStack
+from devstack.token import sign_in
 from tests.fakes import FixedClock
 from tests.integration.conftest import json_headers
 
@@ -33,14 +33,7 @@ _tokens: dict[str, str] = {}
 def token(stack: LocalStack, user: str) -> str:
     """A demo user's ID token, signed in once per session through the emulator's Cognito."""
     if user not in _tokens:
-        described = stack.describe()
-        idp = boto3.client("cognito-idp", endpoint_url=stack.moto_url, region_name=described["region"])
-        answer = idp.initiate_auth(
-            ClientId=described["client_id"],
-            AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": user, "PASSWORD": stack.demo_password},
-        )
-        _tokens[user] = answer["AuthenticationResult"]["IdToken"]
+        _tokens[user] = sign_in(stack.describe(), user)
     return _tokens[user]
 
 
