@@ -57,6 +57,7 @@ from devstack.quirks import (
     repair_key_policies,
     serialize_dynamodb_requests,
     share_stream_records_in_snapshots,
+    snapshot_only_touched_items,
 )
 from devstack.runner.outbox import from_gateway
 from devstack.server import ApiServer, load_app
@@ -168,6 +169,7 @@ class LocalStack:
         running.emulator = Emulator(HOST, options.moto_port)
         running.emulator.start()
         share_stream_records_in_snapshots()
+        snapshot_only_touched_items()
         serialize_dynamodb_requests()
         clients = Clients(running.emulator.url, options.region)
         running.environ_before = dict(os.environ)
