@@ -22,6 +22,7 @@ from chalice.local import create_local_server
 from devstack.errors import AppLoadError, ServerError
 
 # How often the serving loop checks for shutdown: the delay a Ctrl-C waits for.
+_BACKLOG = 128
 _POLL_SECONDS = 0.1
 
 
@@ -70,6 +71,9 @@ class ApiServer:
             raise ServerError(
                 f"cannot listen on {self._host}:{self._requested_port} (PORT): {exc.strerror or exc}"
             ) from exc
+        # socketserver listens with a backlog of 5: a burst of clients (a form posted by many
+        # people at once, the concurrent e2e tests) would be refused. Listen again, longer.
+        server.server.socket.listen(_BACKLOG)
         # LocalDevServer.serve_forever would print the requested port, 0 included.
         self._thread = threading.Thread(
             target=server.server.serve_forever,

@@ -34,10 +34,12 @@ def free_ports(count: int) -> list[int]:
             probe.close()
 
 
-def request(method: str, url: str, body: Any = None, timeout: float = 10.0) -> tuple[int, str]:
+def request(
+    method: str, url: str, body: Any = None, timeout: float = 10.0, headers: dict[str, str] | None = None
+) -> tuple[int, str]:
     """Status and body text of one request; an HTTP error status is an answer, not an exception."""
     data = None if body is None else json.dumps(body).encode("utf-8")
-    headers = {} if body is None else {"Content-Type": "application/json"}
+    headers = {**({} if body is None else {"Content-Type": "application/json"}), **(headers or {})}
     req = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310
     try:
         with urllib.request.urlopen(req, timeout=timeout) as response:  # noqa: S310

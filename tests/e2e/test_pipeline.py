@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.error
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -35,8 +37,21 @@ def complaint(n: int) -> dict[str, Any]:
 
 
 def submit_all(stack: Devstack, count: int) -> list[str]:
+    key = uuid.uuid4().hex
+
     def one(n: int) -> str:
-        status, body = request("POST", f"{stack.api_url}/complaints", complaint(n), timeout=60)
+        # As a real client does: a dropped connection is retried with the same Idempotency-Key,
+        # so a retry of a request that did reach the server records nothing twice.
+        headers = {"Idempotency-Key": f"{key}-{n}"}
+        for attempt in range(3):
+            try:
+                status, body = request(
+                    "POST", f"{stack.api_url}/complaints", complaint(n), timeout=60, headers=headers
+                )
+                break
+            except (ConnectionError, TimeoutError, urllib.error.URLError):
+                if attempt == 2:
+                    raise
         assert status == 201, body
         return str(json.loads(body)["tracking_code"])
 
