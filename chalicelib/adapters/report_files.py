@@ -33,6 +33,7 @@ from urllib.parse import quote
 from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
 from chalicelib.domain.errors import StorageUnavailable
+from chalicelib.domain.reports import neutralise  # one rule for CSV and XLSX cells
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -48,13 +49,6 @@ _CHECKSUM = "CRC32"
 Cell = str | int | float | None
 ColumnKind = Literal["text", "count", "number", "share", "duration"]
 """How a column's numbers read: a share is a fraction (0.25 reads 25.0%), a duration is in hours."""
-
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(cell: str) -> str:
-    """A text that a spreadsheet would run as a formula gets a leading apostrophe; others are kept."""
-    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
 
 
 @contextmanager
