@@ -21,7 +21,7 @@ from chalicelib.domain.lookup import ContactKind, normalised
 from chalicelib.domain.policy import Category, Market, Priority
 from chalicelib.domain.public import StatusSnapshot
 from chalicelib.domain.tracking import new_tracking_code
-from chalicelib.domain.views import ComplaintSummary
+from chalicelib.domain.views import ComplaintSummary, stamp
 from chalicelib.services.ports import Delivery, IdempotencyRecord, QueueSlice
 
 
@@ -132,7 +132,7 @@ class FakeRepository:
         )
         if start is not None:
             after = (start["due_at"]["S"], start["tracking_code"]["S"])
-            partition = [c for c in partition if (_stamp(c.expected_response_by), c.tracking_code) > after]
+            partition = [c for c in partition if (stamp(c.expected_response_by), c.tracking_code) > after]
         read = partition[:limit]
         items = [
             ComplaintSummary.of(c)
@@ -146,7 +146,7 @@ class FakeRepository:
             next_key = {
                 "tracking_code": {"S": last.tracking_code},
                 "queue_key": {"S": f"QUEUE#{market.value}#{department or 'UNASSIGNED'}#{status.value}"},
-                "due_at": {"S": _stamp(last.expected_response_by)},
+                "due_at": {"S": stamp(last.expected_response_by)},
             }
         return QueueSlice(items, next_key)
 
@@ -160,10 +160,6 @@ class FakeRepository:
             and normalised(kind, getattr(c.personal.contact, kind.value)) == wanted
         ]
         return [ComplaintSummary.of(c) for c in sorted(found, key=lambda c: c.received_at, reverse=True)]
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass

@@ -22,11 +22,12 @@ from pynamodb.exceptions import PynamoDBException
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
-from chalicelib.adapters.repository import stamp, translated_errors, unstamp
+from chalicelib.adapters.repository import translated_errors
 from chalicelib.adapters.tables import _bound
 from chalicelib.domain.capa import PENDING, CapaAction, CapaKind, CapaStatus, Effectiveness
 from chalicelib.domain.errors import ConcurrentUpdate, StorageUnavailable
 from chalicelib.domain.policy import Department, Market, RootCause
+from chalicelib.domain.views import stamp, unstamp
 
 #: Items one request of a filtered list reads (and pays for), however few of them it keeps.
 FILTERED_PAGE_SIZE = 100

@@ -11,7 +11,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -66,7 +66,7 @@ from chalicelib.domain.policy import (
     SocialNetwork,
 )
 from chalicelib.domain.public import StatusSnapshot
-from chalicelib.domain.views import ComplaintSummary, queue_partition
+from chalicelib.domain.views import ComplaintSummary, queue_partition, stamp, unstamp
 from chalicelib.services.ports import IdempotencyRecord, QueueSlice
 
 #: What a queue or a search reads of a complaint: everything but the personal data.
@@ -101,16 +101,6 @@ _PUBLIC_ATTRIBUTES = [
     "updated_at",
     "milestones",
 ]
-_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-
-
-def stamp(moment: datetime) -> str:
-    """An instant as a sortable UTC string, the form every index range key uses."""
-    return moment.astimezone(UTC).strftime(_TIME_FORMAT)
-
-
-def unstamp(text: str) -> datetime:
-    return datetime.strptime(text, _TIME_FORMAT).replace(tzinfo=UTC)
 
 
 def day_shard(complaint: Complaint, shards: int) -> str:

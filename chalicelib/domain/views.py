@@ -8,7 +8,7 @@ is recorded.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.domain.complaint import Complaint, Contact, HistoryEvent
@@ -55,6 +55,18 @@ class ComplaintSummary:
             paused=complaint.response_clock.paused_at is not None,
             attention=tuple(sorted(complaint.attention)),
         )
+
+
+_STAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def stamp(moment: datetime) -> str:
+    """An instant as a sortable UTC string: the form every stored time and index range key takes."""
+    return moment.astimezone(UTC).strftime(_STAMP)
+
+
+def unstamp(text: str) -> datetime:
+    return datetime.strptime(text, _STAMP).replace(tzinfo=UTC)
 
 
 def queue_partition(market: Market, department: str | None, status: Status) -> str:

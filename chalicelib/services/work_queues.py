@@ -14,7 +14,7 @@ import binascii
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from chalicelib.domain import access
@@ -24,7 +24,7 @@ from chalicelib.domain.lifecycle import OPEN_STATES, RUNNING_STATES, Status
 from chalicelib.domain.lookup import ContactKind
 from chalicelib.domain.policy import Category, Department, Market, Priority
 from chalicelib.domain.staff import StaffMember
-from chalicelib.domain.views import ComplaintSummary, queue_partition, summary_view
+from chalicelib.domain.views import ComplaintSummary, queue_partition, stamp, summary_view
 from chalicelib.services.ports import Clock, ComplaintRepository
 
 UNASSIGNED = "unassigned"
@@ -169,7 +169,7 @@ def _visible(item: ComplaintSummary, staff: StaffMember) -> bool:
 
 def _stamp(item: ComplaintSummary) -> str:
     """The due time as the index's sort key writes it."""
-    return item.expected_response_by.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return stamp(item.expected_response_by)
 
 
 def _key_of(item: ComplaintSummary, market: Market, department: str | None, status: Status) -> dict[str, Any]:
