@@ -34,6 +34,9 @@ class Permission(StrEnum):
     READ_CAPA = "read_capa"
     MANAGE_CAPA = "manage_capa"
     OVERRIDE_PRIORITY = "override_priority"
+    VIEW_DASHBOARD = "view_dashboard"  # the live view of every department, personal data masked
+    READ_REPORTS = "read_reports"  # list period reports and download them
+    BUILD_REPORTS = "build_reports"  # build any period's report on request
 
 
 PERMISSIONS: dict[Permission, frozenset[Role]] = {
@@ -45,7 +48,27 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.READ_CAPA: frozenset({H, S, U}),
     Permission.MANAGE_CAPA: frozenset({H, S}),
     Permission.OVERRIDE_PRIORITY: frozenset({S}),
+    Permission.VIEW_DASHBOARD: frozenset({A, H, S, U}),  # the Turkish policy: every department sees all
+    Permission.READ_REPORTS: frozenset({A, H, S, U}),
+    Permission.BUILD_REPORTS: frozenset({S}),
 }
+
+
+def market_scope(staff: StaffMember, permission: Permission, market: Market | None) -> Market | None:
+    """The market a market-wide read covers: the member's own; an auditor may name any, or none for all.
+
+    Refuses (403) a role without the permission, and another market for anyone but an auditor.
+    """
+    roles = [role for role in staff.roles if role in PERMISSIONS[permission]]
+    if not roles:
+        raise Forbidden(_refusal(staff, permission.value, PERMISSIONS[permission], None))
+    if Role.AUDITOR in roles:
+        return market
+    if staff.market is None:
+        raise Forbidden("your account has no market")
+    if market is not None and market is not staff.market:
+        raise Forbidden(f"{permission.value!r} covers your own market ({staff.market.value}) only")
+    return staff.market
 
 #: The roles that may take each lifecycle action (on a complaint in their scope).
 ACTIONS: dict[Action, frozenset[Role]] = {
