@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from chalice.app import Chalice, DynamoDBEvent, Rate, Request, Response, SQSEvent
+from chalice.app import Chalice, CloudWatchEvent, Cron, DynamoDBEvent, Rate, Request, Response, SQSEvent
 
 from chalicelib.api.body import ACCEPTED
 from chalicelib.api.problem import as_problem, guarded
@@ -173,6 +173,87 @@ def staff_capa_action(capa_id: str) -> Response:
     if request.method == "POST":
         return capa.update(capa_id, request.raw_body, request.headers, staff, c)
     return capa.get(capa_id, staff, c)
+
+
+# --- period reports (chalicelib/api/reports.py) ---------------------------------------------------
+
+
+@app.route("/staff/reports", methods=["GET", "POST"], content_types=list(ACCEPTED))
+@guarded
+def staff_reports() -> Response:
+    """GET: the reports built so far; POST: a supervisor asks for a period's report (built from a queue)."""
+    import chalicelib.api.reports as reports
+    from chalicelib.bootstrap import container
+
+    request = _request()
+    if request.method == "POST":
+        return reports.request_report(request.raw_body, request.headers, container())
+    return reports.list_reports(request.query_params, request.headers, container())
+
+
+@app.route("/staff/reports/{market}/{period}/{label}/{name}", methods=["GET"])
+@guarded
+def staff_report_link(market: str, period: str, label: str, name: str) -> Response:
+    """A short-lived link that downloads one file of a report."""
+    from chalicelib.api.reports import report_link
+    from chalicelib.bootstrap import container
+
+    return report_link(market, period, label, name, _request().headers, container())
+
+
+@app.on_sqs_message(queue=os.environ["REPORT_QUEUE_NAME"], batch_size=1, name="build_requested_reports")
+def build_requested_reports(event: SQSEvent) -> dict[str, Any]:
+    """Build the reports supervisors asked for, one per invocation."""
+    from chalicelib.api.reports import requested_reports
+    from chalicelib.bootstrap import container
+
+    return requested_reports(event.to_dict(), container())
+
+
+def _scheduled_report(market: str, kind: str, event: CloudWatchEvent) -> dict[str, Any]:
+    from chalicelib.api.reports import scheduled_reports
+    from chalicelib.bootstrap import container
+    from chalicelib.domain.periods import PeriodKind
+    from chalicelib.domain.policy import Market
+
+    return scheduled_reports(Market(market), PeriodKind(kind), event.to_dict().get("time"), container())
+
+
+# Each market's schedules fire at 00:30 local: 21:00 UTC in Iran (UTC+3:30), 21:30 UTC in Turkey
+# (UTC+3); neither has daylight saving time. A monthly schedule that cannot name the month's first
+# day in cron (the Jalali month; L is not used) fires on candidate days and builds only on the first.
+@app.schedule(Cron(0, 21, "*", "*", "?", "*"), name="reports_daily_ir")
+def reports_daily_ir(event: CloudWatchEvent) -> dict[str, Any]:
+    return _scheduled_report("IR", "daily", event)
+
+
+@app.schedule(Cron(0, 21, "?", "*", "FRI", "*"), name="reports_weekly_ir")
+def reports_weekly_ir(event: CloudWatchEvent) -> dict[str, Any]:
+    """Saturday 00:30 in Tehran: the Iranian working week starts."""
+    return _scheduled_report("IR", "weekly", event)
+
+
+@app.schedule(Cron(0, 21, "*", "*", "?", "*"), name="reports_monthly_ir")
+def reports_monthly_ir(event: CloudWatchEvent) -> dict[str, Any]:
+    """Every night; builds the Jalali month just ended on the first day of the next."""
+    return _scheduled_report("IR", "monthly", event)
+
+
+@app.schedule(Cron(30, 21, "*", "*", "?", "*"), name="reports_daily_tr")
+def reports_daily_tr(event: CloudWatchEvent) -> dict[str, Any]:
+    return _scheduled_report("TR", "daily", event)
+
+
+@app.schedule(Cron(30, 21, "?", "*", "SUN", "*"), name="reports_weekly_tr")
+def reports_weekly_tr(event: CloudWatchEvent) -> dict[str, Any]:
+    """Monday 00:30 in Istanbul: the Turkish working week starts."""
+    return _scheduled_report("TR", "weekly", event)
+
+
+@app.schedule(Cron(30, 21, "27-31", "*", "?", "*"), name="reports_monthly_tr")
+def reports_monthly_tr(event: CloudWatchEvent) -> dict[str, Any]:
+    """The last nights of each month (UTC); builds the month just ended at 00:30 on the 1st in Istanbul."""
+    return _scheduled_report("TR", "monthly", event)
 
 
 @app.schedule(Rate(15, unit=Rate.MINUTES), name="escalate_deadlines")

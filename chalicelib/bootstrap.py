@@ -16,12 +16,18 @@ from chalicelib.settings import Settings
 if TYPE_CHECKING:
     from chalicelib.adapters.capa import DynamoCapaRegister
     from chalicelib.adapters.identity import CognitoTokenVerifier
+    from chalicelib.adapters.tables import Tables
     from chalicelib.services.dispatch import Dispatcher
+    from chalicelib.services.period_reports import PeriodReports
     from chalicelib.services.ports import (
         Clock,
         CodeSource,
         ComplaintRepository,
+        DashboardSource,
         MailSender,
+        ReportRequests,
+        ReportSource,
+        ReportStore,
         RoutingQueue,
         SmsSender,
         StreamReader,
@@ -47,6 +53,13 @@ class Container:
         return self._settings or Settings.from_environ()
 
     @cached_property
+    def tables(self) -> Tables:
+        from chalicelib.adapters.tables import bind_tables
+
+        s = self.settings
+        return bind_tables(s.complaints_table, s.history_table, s.idempotency_table, s.region)
+
+    @cached_property
     def repository(self) -> ComplaintRepository:
         from pynamodb.connection import Connection
 
@@ -54,14 +67,54 @@ class Container:
         from chalicelib.adapters.repository import DynamoComplaintRepository
 
         s = self.settings
-        tables = t.bind_tables(s.complaints_table, s.history_table, s.idempotency_table, s.region)
         connection = Connection(
             region=s.region,
             connect_timeout_seconds=t.CONNECT_TIMEOUT,
             read_timeout_seconds=t.READ_TIMEOUT,
             max_retry_attempts=t.ATTEMPTS,
         )
-        return DynamoComplaintRepository(tables, connection, s.day_shards, lookup_key=self.lookup_key)
+        return DynamoComplaintRepository(self.tables, connection, s.day_shards, lookup_key=self.lookup_key)
+
+    @cached_property
+    def report_source(self) -> ReportSource:
+        from chalicelib.adapters.report_source import DynamoReportSource
+
+        return DynamoReportSource(self.tables, self.settings.day_shards)
+
+    @cached_property
+    def report_store(self) -> ReportStore:
+        """The report bucket, through a client that signs links with SigV4 (SSE-KMS objects need it)."""
+        from botocore.config import Config  # type: ignore[import-untyped]
+
+        from chalicelib.adapters.report_files import S3ReportStore
+
+        config = Config(
+            signature_version="s3v4",
+            connect_timeout=2,
+            read_timeout=30,
+            retries={"mode": "standard", "max_attempts": 3},
+        )
+        s = self.settings
+        return S3ReportStore(self.aws.client("s3", config=config), s.report_bucket, kms_key_id=s.data_key_arn)
+
+    @cached_property
+    def period_reports(self) -> PeriodReports:
+        from chalicelib.services.period_reports import PeriodReports
+
+        return PeriodReports(
+            self.report_source,
+            self.report_store,
+            self.clock,
+            capa=self.capa,
+            backlog=None,
+            workers=self.settings.report_workers,
+        )
+
+    @cached_property
+    def report_requests(self) -> ReportRequests:
+        from chalicelib.adapters.queue import SqsReportRequests
+
+        return SqsReportRequests(self.client("sqs"), self.settings.report_queue_url)
 
     def lookup_key(self) -> bytes:
         """The HMAC key of the contact indexes, from Secrets Manager, read once per container."""
@@ -88,6 +141,18 @@ class Container:
         return DynamoCapaRegister(self.settings.capa_table, self.settings.region)
 
     @cached_property
+    def dashboard_source(self) -> DashboardSource:
+        """The dashboard's index reads, kept for DASHBOARD_CACHE_SECONDS and shared by every viewer."""
+        from chalicelib.adapters import tables as t
+        from chalicelib.adapters.dashboard import DynamoDashboardSource
+        from chalicelib.services.dashboard import CachedDashboardSource
+
+        s = self.settings
+        tables = t.bind_tables(s.complaints_table, s.history_table, s.idempotency_table, s.region)
+        source = DynamoDashboardSource(tables, self.clock, s.day_shards)
+        return CachedDashboardSource(source, s.dashboard_cache_seconds)
+
+    @cached_property
     def aws(self) -> Any:
         """One boto3 session for every client of this container."""
         import boto3  # type: ignore[import-untyped]
@@ -96,7 +161,7 @@ class Container:
 
     def client(self, service: str) -> Any:
         """A client that gives up in seconds, not minutes: a batch has 30 s for all its records."""
-        from botocore.config import Config  # type: ignore[import-untyped]
+        from botocore.config import Config
 
         config = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
         return self.aws.client(service, config=config)

@@ -29,6 +29,8 @@ ENVIRONMENT: dict[str, str] = {
     "DEPARTMENT_TOPIC_ARN": "SNS topic that notifies departments",
     "SUPERVISOR_TOPIC_ARN": "SNS topic that alerts supervisors",
     "REPORT_BUCKET": "S3 bucket for reports",
+    "REPORT_QUEUE_URL": "SQS queue of reports asked for on demand",
+    "REPORT_QUEUE_NAME": "name of that queue (Chalice reads it at import)",
     "DATA_KEY_ARN": "KMS key that encrypts the data at rest",
     "USER_POOL_ID": "Cognito user pool of staff",
     "USER_POOL_CLIENT_ID": "Cognito app client of the staff console",
@@ -50,6 +52,9 @@ _OPTIONAL_DEFAULTS: dict[str, str] = {
     "ESCALATION_CHAIN": "department_supervisor,head_of_complaints",
     "ESCALATION_THRESHOLDS": "0.8,1.0",
     "PUBLIC_BASE_URL": "",
+    "DASHBOARD_CACHE_SECONDS": "10",
+    "REPORT_LINK_SECONDS": "300",
+    "REPORT_WORKERS": "8",
 }
 
 
@@ -70,6 +75,8 @@ class Settings:
     department_topic_arn: str
     supervisor_topic_arn: str
     report_bucket: str
+    report_queue_url: str
+    report_queue_name: str
     data_key_arn: str
     user_pool_id: str
     user_pool_client_id: str
@@ -95,6 +102,12 @@ class Settings:
     escalation_thresholds: tuple[float, ...] = (0.8, 1.0)
     #: Base URL of the public pages, for links in e-mails and non-Turkish SMS ("" = no links).
     public_base_url: str = ""
+    #: How long one container reuses a market's dashboard reads (0: read on every request).
+    dashboard_cache_seconds: int = 10
+    #: How long a report download link works, in seconds.
+    report_link_seconds: int = 300
+    #: Day-index partitions a report reads at once.
+    report_workers: int = 8
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -120,9 +133,19 @@ class Settings:
                 escalation_chain=_names(optional["ESCALATION_CHAIN"]),
                 escalation_thresholds=_thresholds(optional["ESCALATION_THRESHOLDS"]),
                 public_base_url=optional["PUBLIC_BASE_URL"].rstrip("/"),
+                dashboard_cache_seconds=int(optional["DASHBOARD_CACHE_SECONDS"]),
+                report_link_seconds=_bounded(optional["REPORT_LINK_SECONDS"], "REPORT_LINK_SECONDS", 1, 3600),
+                report_workers=_bounded(optional["REPORT_WORKERS"], "REPORT_WORKERS", 1, 64),
             )
         except ValueError as exc:
             raise ConfigurationError(f"a numeric setting is not a number: {exc}") from exc
+
+
+def _bounded(text: str, name: str, low: int, high: int) -> int:
+    value = int(text)
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be from {low} to {high}, got {value}")
+    return value
 
 
 def _names(text: str) -> tuple[str, ...]:

@@ -24,16 +24,17 @@ import math
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import IO, Any, Literal, TypedDict
+from typing import IO, Any, TypedDict
 from urllib.parse import quote
 
 from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
 from chalicelib.domain.errors import StorageUnavailable
 from chalicelib.domain.reports import neutralise  # one rule for CSV and XLSX cells
+from chalicelib.domain.workbook import Cell, ColumnKind, Figure, Section, kind_of
+from chalicelib.services.ports import StoredFile
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -45,10 +46,6 @@ DEFAULT_PART_SIZE = 8 * 1024 * 1024
 #: botocore checksums every part by default; S3 rejects part checksums of a type the upload
 #: was not begun with, so the upload names the algorithm and its completion lists them.
 _CHECKSUM = "CRC32"
-
-Cell = str | int | float | None
-ColumnKind = Literal["text", "count", "number", "share", "duration"]
-"""How a column's numbers read: a share is a fraction (0.25 reads 25.0%), a duration is in hours."""
 
 
 @contextmanager
@@ -274,42 +271,6 @@ _WIDTH_SAMPLE_ROWS = 500
 _FIRST_DATA_ROW = 3  # title, a blank row, the header row
 
 
-@dataclass(frozen=True)
-class Section:
-    """One sheet of a workbook: a table, with a native chart of its first numeric column if asked.
-
-    `name` is made safe for Excel when written (31 characters at most, none
-    of []:*?/\\, unique). `kinds` gives each column's kind; left empty, a
-    column is text, count or number after its first value.
-    """
-
-    name: str
-    title: str
-    headers: Sequence[str]
-    rows: Sequence[Sequence[Cell]]
-    chart: Literal["column", "bar", "pie", "line"] | None = None
-    right_to_left: bool = False
-    kinds: Sequence[ColumnKind] = ()
-
-    def __post_init__(self) -> None:
-        if self.kinds and len(self.kinds) != len(self.headers):
-            raise ValueError(
-                f"section {self.name!r}: {len(self.kinds)} kinds for {len(self.headers)} headers"
-            )
-
-    def column_kinds(self) -> list[ColumnKind]:
-        if self.kinds:
-            return list(self.kinds)
-        return [
-            _kind_of(next((r[i] for r in self.rows if i < len(r) and r[i] is not None), None))
-            for i in range(len(self.headers))
-        ]
-
-
-Figure = tuple[str, Cell] | tuple[str, Cell, ColumnKind]
-"""A key figure of the summary sheet: label, value and, optionally, the value's kind."""
-
-
 def write_workbook(
     stream: IO[bytes],
     *,
@@ -339,7 +300,7 @@ def write_workbook(
     sheet.write_string(1, 1, when)
     for row, (label, value, *kind) in enumerate(summary, start=3):
         sheet.write_string(row, 0, neutralise(label))
-        _write_cell(sheet, row, 1, value, kind[0] if kind else _kind_of(value), styles)
+        _write_cell(sheet, row, 1, value, kind[0] if kind else kind_of(value), styles)
     sheet.set_column(0, 0, _width([figure[0] for figure in summary]))
     sheet.set_column(1, 1, max(18, len(when) + 2))
     for section in sections:
@@ -452,14 +413,8 @@ def _write_cell(sheet: Any, row: int, col: int, value: Cell, kind: ColumnKind, s
     if isinstance(stored, str):
         sheet.write_string(row, col, stored)
     else:
-        number_format = styles.numbers.get(kind) or styles.numbers[_kind_of(value)]
+        number_format = styles.numbers.get(kind) or styles.numbers[kind_of(value)]
         sheet.write_number(row, col, stored, number_format)
-
-
-def _kind_of(value: Cell) -> ColumnKind:
-    if isinstance(value, str):
-        return "text"
-    return "number" if isinstance(value, float) else "count"
 
 
 def _display(value: Cell, kind: ColumnKind) -> str:
@@ -474,3 +429,47 @@ def _width(texts: Sequence[str]) -> float:
     """A column as wide as its widest text (sampled), within reason."""
     widest = max((max((len(line) for line in text.splitlines()), default=0) for text in texts), default=0)
     return float(min(max(widest + 2, 8), 60))
+
+
+# --- The report store --------------------------------------------------------
+
+
+class S3ReportStore:
+    """The report bucket: CSV by multipart upload, other files whole, listing and links.
+
+    Links need a client configured with `signature_version="s3v4"` (see
+    `presigned_download`); the container makes one for this store alone.
+    """
+
+    def __init__(self, s3_client: Any, bucket: str, *, kms_key_id: str | None = None) -> None:
+        self._s3 = s3_client
+        self._bucket = bucket
+        self._kms_key_id = kms_key_id
+
+    def csv(self, key: str) -> S3MultipartCsv:
+        return S3MultipartCsv(self._s3, self._bucket, key, kms_key_id=self._kms_key_id)
+
+    def put(self, key: str, body: bytes | IO[bytes], content_type: str) -> None:
+        put_file(self._s3, self._bucket, key, body, content_type, kms_key_id=self._kms_key_id)
+
+    def list(self, prefix: str) -> list[StoredFile]:
+        return [
+            StoredFile(r["key"], r["size"], r["last_modified"])
+            for r in list_reports(self._s3, self._bucket, prefix)
+        ]
+
+    def link(self, key: str, expires_seconds: int) -> str:
+        return presigned_download(self._s3, self._bucket, key, expires_seconds)
+
+    def exists(self, key: str) -> bool:
+        try:
+            self._s3.head_object(Bucket=self._bucket, Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise StorageUnavailable(
+                f"S3 reading {key} failed: {exc.response.get('Error', {}).get('Code')}"
+            ) from exc
+        except BotoCoreError as exc:
+            raise StorageUnavailable(f"S3 reading {key} failed: {type(exc).__name__}") from exc
+        return True

@@ -11,7 +11,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -107,7 +107,12 @@ def day_shard(complaint: Complaint, shards: int) -> str:
     """The by-day partition: market, local date of receipt, and a stable shard."""
     local = complaint.received_at.astimezone(calendar_for(complaint.market.value).tz).date()
     shard = zlib.crc32(complaint.tracking_code.encode("ascii")) % shards
-    return f"DAY#{complaint.market.value}#{local.isoformat()}#{shard}"
+    return day_partition(complaint.market, local, shard)
+
+
+def day_partition(market: Market, day: date, shard: int) -> str:
+    """The by-day partition key of one shard of one local day of a market."""
+    return f"DAY#{market.value}#{day.isoformat()}#{shard}"
 
 
 def queue_key(complaint: Complaint) -> str | None:
@@ -523,9 +528,12 @@ def _optional(kind: Any, value: str | None) -> Any:
     return kind(value) if value else None
 
 
+#: What a complaint read without its personal data carries instead (reports never read it).
+WITHHELD = PersonalData(contact=Contact(), description="")
+
+
 def from_item(item: ComplaintItem) -> Complaint:
-    """The domain complaint of a stored item."""
-    p = item.personal
+    """The domain complaint of a stored item; read without `personal`, it carries `WITHHELD`."""
     return Complaint(
         tracking_code=item.tracking_code,
         market=Market(item.market),
@@ -535,21 +543,7 @@ def from_item(item: ComplaintItem) -> Complaint:
         kind=Kind(item.kind),
         category=Category(item.category),
         received_at=unstamp(item.received_at),
-        personal=PersonalData(
-            contact=Contact(
-                name=p.name,
-                mobile=p.mobile,
-                email=p.email,
-                national_id=p.national_id,
-                policy_number=p.policy_number,
-                postal_address=p.postal_address,
-                preferred_channel=_optional(ContactChannel, p.preferred_channel),
-            ),
-            description=p.description,
-            remedy_sought=p.remedy_sought,
-            channel_reference=p.channel_reference,
-            messages=dict(p.messages.as_dict() if p.messages else {}),
-        ),
+        personal=WITHHELD if item.personal is None else _personal(item.personal),
         consent=Consent(contact=item.consent_contact, disclose=item.consent_disclose),
         triage=Triage(
             urgency=Level(item.urgency),
@@ -587,6 +581,24 @@ def from_item(item: ComplaintItem) -> Complaint:
             k: Feedback(int(v["rating"]), unstamp(v["at"]))
             for k, v in (item.satisfaction.as_dict() if item.satisfaction else {}).items()
         },
+    )
+
+
+def _personal(p: PersonalMap) -> PersonalData:
+    return PersonalData(
+        contact=Contact(
+            name=p.name,
+            mobile=p.mobile,
+            email=p.email,
+            national_id=p.national_id,
+            policy_number=p.policy_number,
+            postal_address=p.postal_address,
+            preferred_channel=_optional(ContactChannel, p.preferred_channel),
+        ),
+        description=p.description,
+        remedy_sought=p.remedy_sought,
+        channel_reference=p.channel_reference,
+        messages=dict(p.messages.as_dict() if p.messages else {}),
     )
 
 

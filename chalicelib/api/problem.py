@@ -33,6 +33,7 @@ _STATUS: dict[type[e.ComplaintDeskError], tuple[int, str, str]] = {
     e.Forbidden: (403, "forbidden", "You may not do this"),
     e.ComplaintNotFound: (404, "not-found", "No complaint has this tracking code"),
     e.CapaNotFound: (404, "not-found", "No action of the CAPA register has this id"),
+    e.ReportNotFound: (404, "not-found", "This report has not been built"),
     e.IllegalTransition: (409, "illegal-transition", "This action is not allowed now"),
     e.ConcurrentUpdate: (409, "conflict", "Someone else changed this complaint first"),
     e.PayloadTooLarge: (413, "payload-too-large", "The request body is too large"),

@@ -67,6 +67,10 @@ class CapaNotFound(ComplaintDeskError):
     """Raised when no action of the CAPA register has the id asked for."""
 
 
+class ReportNotFound(ComplaintDeskError):
+    """Raised when the report file asked for has not been built."""
+
+
 class IdempotencyConflict(ComplaintDeskError):
     """Raised when an idempotency key is reused with a different request body."""
 

@@ -468,39 +468,48 @@ def cell_text(value: str | int | float | None) -> str:
 
 
 def csv_cells(row: ReportRow) -> list[str]:
-    """The CSV cells of a row, in the order of `CSV_COLUMNS`; times local to the market, with offset."""
+    """The CSV cells of a row as text, in the order of `CSV_COLUMNS`; text neutralised."""
+    return [cell_text(value) for value in csv_values(row)]
+
+
+def csv_values(row: ReportRow) -> list[str | int | None]:
+    """The values of a row, in the order of `CSV_COLUMNS`: numbers as numbers, booleans as true/false,
+    times local to the market with their offset. Text is not yet neutralised (the writer does it)."""
     tz = calendar_for(row.market.value).tz
 
     def local(moment: datetime | None) -> str | None:
         return None if moment is None else moment.astimezone(tz).isoformat(timespec="seconds")
 
     on_time = None if row.answered_at is None else row.answered_at <= row.due_at
-    values: list[str | int | float | None] = [
+
+    def flag(value: bool | None) -> str | None:
+        return None if value is None else "true" if value else "false"
+
+    return [
         row.tracking_code,
-        row.market,
-        row.language,
-        row.channel,
-        row.kind,
-        row.category,
-        row.priority,
+        row.market.value,
+        row.language.value,
+        row.channel.value,
+        row.kind.value,
+        row.category.value,
+        row.priority.value,
         row.department,
-        row.status,
-        row.health_or_safety,
+        row.status.value,
+        flag(row.health_or_safety),
         local(row.received_at),
         local(row.acknowledged_at),
         local(row.first_response_at),
         local(row.answered_at),
         local(row.resolved_at),
         local(row.due_at),
-        on_time,
-        row.overdue,
+        flag(on_time),
+        flag(row.overdue),
         row.reopened,
         row.closures,
         row.escalation_level,
-        row.root_cause,
-        row.decision_outcome,
+        row.root_cause.value if row.root_cause else None,
+        row.decision_outcome.value if row.decision_outcome else None,
         " ".join(map(str, row.ratings)),
         row.paused_seconds,
         *row.business_times,
     ]
-    return [cell_text(value) for value in values]

@@ -6,16 +6,19 @@ Each port has a real adapter in `chalicelib/adapters/` and a fake in
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, Protocol
+from datetime import date, datetime, timedelta
+from typing import IO, Any, Protocol
 
 from chalicelib.domain.complaint import AccessEvent, Complaint, HistoryEvent
+from chalicelib.domain.dashboard import DashboardReading
 from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.lookup import ContactKind
 from chalicelib.domain.policy import Category, Market, Priority
 from chalicelib.domain.public import StatusSnapshot
+from chalicelib.domain.reports import ReportRow
 from chalicelib.domain.views import ComplaintSummary
 
 
@@ -160,3 +163,64 @@ class Clock(Protocol):
 
 
 CodeSource = Callable[[], str]
+
+
+class CsvSink(Protocol):
+    """A CSV file being written row by row."""
+
+    def write_row(self, cells: Sequence[str | int | float | None]) -> None:
+        """Append one row; text is neutralised against formulas, None is an empty cell."""
+
+
+class ReportStore(Protocol):
+    """Where period reports are kept (the report bucket): write, list, link."""
+
+    def csv(self, key: str) -> AbstractContextManager[CsvSink]:
+        """A CSV written row by row; whole on a clean exit, absent after an error."""
+
+    def put(self, key: str, body: bytes | IO[bytes], content_type: str) -> None:
+        """Write (or rewrite) one file."""
+
+    def list(self, prefix: str) -> list[StoredFile]:
+        """Every file under `prefix`, in key order."""
+
+    def link(self, key: str, expires_seconds: int) -> str:
+        """A short-lived link that downloads the file."""
+
+    def exists(self, key: str) -> bool:
+        """Whether the file has been written."""
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """One file of the report store."""
+
+    key: str
+    size: int
+    last_modified: datetime
+
+
+class ReportSource(Protocol):
+    """Complaints as reports see them, read from the day index without personal data."""
+
+    @property
+    def shards(self) -> int:
+        """How many partitions each day of the day index is split into."""
+
+    def day_rows(self, market: Market, day: date, shard: int, now: datetime) -> list[ReportRow]:
+        """The report rows of one shard of one local day of a market, oldest first, read at `now`."""
+
+
+class ReportRequests(Protocol):
+    """Reports asked for on demand, built later by the report function."""
+
+    def request(self, market: Market, kind: str, day: date, requested_by: str) -> None:
+        """Ask for the report of the period of `kind` that holds `day`."""
+
+
+class DashboardSource(Protocol):
+    """One market's open complaints and a local day's receipts, from the indexes, without personal data."""
+
+    def read(self, market: Market, day: date) -> DashboardReading:
+        """Every open complaint of the market, and the complaints it received on `day` (its local date)."""
+        ...

@@ -49,6 +49,9 @@ REACH: dict[Role, set[str]] = {
     U: {OWN, OTHER_MARKET, OTHER_DEPARTMENT, UNASSIGNED},  # everything
 }
 
+#: Every role sees the dashboard (every department's, personal data masked) and the reports.
+MARKET_WIDE_READS = {Permission.VIEW_DASHBOARD, Permission.READ_REPORTS}
+
 PERMITTED: dict[Role, set[Permission]] = {
     A: {
         Permission.READ,
@@ -56,6 +59,7 @@ PERMITTED: dict[Role, set[Permission]] = {
         Permission.READ_HISTORY,  # a clerk taking a follow-up call needs the story
         Permission.INTAKE,
         Permission.SEARCH_CONTACT,
+        *MARKET_WIDE_READS,
     },
     H: {
         Permission.READ,
@@ -64,9 +68,15 @@ PERMITTED: dict[Role, set[Permission]] = {
         Permission.SEARCH_CONTACT,
         Permission.READ_CAPA,
         Permission.MANAGE_CAPA,
+        *MARKET_WIDE_READS,
     },
     S: set(Permission),
-    U: {Permission.READ, Permission.READ_HISTORY, Permission.READ_CAPA},  # no personal data
+    U: {
+        Permission.READ,
+        Permission.READ_HISTORY,
+        Permission.READ_CAPA,
+        *MARKET_WIDE_READS,
+    },  # no personal data
 }
 
 ACTING: dict[Role, set[Action]] = {
@@ -489,3 +499,29 @@ def test_the_kind_and_the_key_are_bound_in() -> None:
         b"other key", ContactKind.MOBILE, value
     )
     assert value not in contact_hash(KEY, ContactKind.MOBILE, value)
+
+
+# --- market-wide reads: the dashboard and the reports -------------------------------------------
+
+
+@pytest.mark.parametrize("permission", sorted(MARKET_WIDE_READS | {Permission.BUILD_REPORTS}))
+@pytest.mark.parametrize("role", ROLES)
+def test_market_scope(role: Role, permission: Permission) -> None:
+    staff = member(role)
+    if permission not in PERMITTED[role]:
+        with pytest.raises(Forbidden, match="not allowed"):
+            access.market_scope(staff, permission, None)
+        return
+    if role is U:  # any market, or every market
+        assert access.market_scope(staff, permission, p.Market.IR) is p.Market.IR
+        assert access.market_scope(staff, permission, None) is None
+        return
+    assert access.market_scope(staff, permission, None) is p.Market.TR  # their own
+    assert access.market_scope(staff, permission, p.Market.TR) is p.Market.TR
+    with pytest.raises(Forbidden, match="your own market"):
+        access.market_scope(staff, permission, p.Market.IR)
+
+
+def test_market_scope_needs_a_market_on_the_account() -> None:
+    with pytest.raises(Forbidden, match="no market"):
+        access.market_scope(member(S, market=None), Permission.BUILD_REPORTS, None)
