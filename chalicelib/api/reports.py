@@ -32,10 +32,11 @@ from chalicelib.domain.errors import FieldError, ReportNotFound, ValidationFaile
 from chalicelib.domain.periods import PeriodKind, due_runs, local_day, period_of, previous_period
 from chalicelib.domain.policy import Market
 from chalicelib.domain.staff import StaffMember
+from chalicelib.domain.text import ascii_digits
 
 log = logging.getLogger("complaintdesk.reports")
 
-_LABEL = re.compile(r"^\d{4}-(?:\d{2}(?:-\d{2})?|W\d{2})$")
+_LABEL = re.compile(r"^[0-9]{4}-(?:[0-9]{2}(?:-[0-9]{2})?|W[0-9]{2})$")
 _FILES = ("summary.json", "complaints.csv", "report.xlsx")
 _EARLIEST = date(2000, 1, 1)
 _NO_STORE = {"Cache-Control": "no-store"}
@@ -110,7 +111,9 @@ def parse_request(
     kind = _choice(payload.get("period"), PeriodKind, "period", errors, required=True)
     raw_day = payload.get("date")
     day: date | None = None
-    if not isinstance(raw_day, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw_day):
+    if isinstance(raw_day, str):
+        raw_day = ascii_digits(raw_day.strip())  # a date typed with Persian or Arabic-Indic digits
+    if not isinstance(raw_day, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw_day):
         errors.append(FieldError("date", "invalid", "a date as YYYY-MM-DD (Gregorian), e.g. 2026-11-22"))
     else:
         try:

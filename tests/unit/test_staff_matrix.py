@@ -97,6 +97,13 @@ CAPA_ROUTES: dict[str, Route] = {
     "capa_update": Route("POST", "/staff/capa/CAPA-1", {}),
 }
 
+#: Reports: "no valid token, no entry" here; roles and markets in test_report_routes.py.
+REPORT_ROUTES: dict[str, Route] = {
+    "reports_list": Route("GET", "/staff/reports"),
+    "reports_request": Route("POST", "/staff/reports", {"period": "daily", "date": "2026-11-20"}),
+    "report_link": Route("GET", "/staff/reports/TR/daily/2026-11-20/summary.json"),
+}
+
 A_CODE = new_tracking_code()
 
 
@@ -125,7 +132,11 @@ def _bad_tokens() -> dict[str, tuple[str | None, str]]:
 BAD_TOKENS = _bad_tokens()
 
 
-@pytest.mark.parametrize("route", [*ROUTES.values(), *CAPA_ROUTES.values()], ids=[*ROUTES, *CAPA_ROUTES])
+@pytest.mark.parametrize(
+    "route",
+    [*ROUTES.values(), *CAPA_ROUTES.values(), *REPORT_ROUTES.values()],
+    ids=[*ROUTES, *CAPA_ROUTES, *REPORT_ROUTES],
+)
 @pytest.mark.parametrize(("authorization", "reason"), BAD_TOKENS.values(), ids=BAD_TOKENS.keys())
 def test_no_valid_token_is_401_with_a_challenge_on_every_staff_route(
     desk: Desk, route: Route, authorization: str | None, reason: str
