@@ -9,13 +9,14 @@ business length. A Turkish complaint's deadline never passes the statutory
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from datetime import datetime
 
 from chalicelib.domain.calendar import calendar_for
 from chalicelib.domain.complaint import Complaint, ResponseClock
 from chalicelib.domain.lifecycle import RUNNING_STATES, Status
-from chalicelib.domain.policy import STATUTORY_CEILING_DAYS, Market, Priority
+from chalicelib.domain.policy import RESPONSE_TARGET_DAYS, STATUTORY_CEILING_DAYS, Market, Priority
 from chalicelib.domain.triage import response_days
 
 
@@ -46,15 +47,29 @@ def resumed(market: Market, clock: ResponseClock, now: datetime) -> ResponseCloc
 
 def share_used(complaint: Complaint, now: datetime) -> float:
     """The share of the cycle's business time used by `now` (1.0 and above: overdue)."""
-    calendar = calendar_for(complaint.market.value)
-    clock = complaint.response_clock
+    return share_of(complaint.market, complaint.response_clock, complaint.expected_response_by, now)
+
+
+def share_of(market: Market, clock: ResponseClock, due: datetime, now: datetime) -> float:
+    """The share of business time used by `now` of a clock due at `due` (see `share_used`)."""
+    calendar = calendar_for(market.value)
     pausing = calendar.business_seconds_between(clock.paused_at, now) if clock.paused_at else 0
     used = calendar.business_seconds_between(clock.started_at, now) - clock.paused_seconds - pausing
-    allowed = calendar.business_seconds_between(clock.started_at, complaint.expected_response_by)
-    allowed -= clock.paused_seconds
+    allowed = calendar.business_seconds_between(clock.started_at, due) - clock.paused_seconds
     if allowed <= 0:
-        return float("inf") if now >= complaint.expected_response_by else 0.0
+        return float("inf") if now >= due else 0.0
     return max(used, 0) / allowed
+
+
+def risk_horizon(market: Market, now: datetime, threshold: float) -> datetime:
+    """A bound on the deadline of any complaint that can have used `threshold` of its time by `now`.
+
+    A cycle allows at most the longest target (and the rest of its first day), so a complaint
+    due later than this has more than its share left, whatever its pauses.
+    """
+    longest = max(RESPONSE_TARGET_DAYS.values())
+    days = max(1, math.ceil((1 - min(threshold, 1.0)) * longest) + 1)
+    return calendar_for(market.value).add_business_days(now, days)
 
 
 def overdue(status: Status, due: datetime, now: datetime, *, paused: bool = False) -> bool:

@@ -10,16 +10,14 @@ in the running states and are never escalated.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from chalicelib.domain.calendar import calendar_for
-from chalicelib.domain.deadlines import share_used
+from chalicelib.domain.deadlines import risk_horizon, share_used
 from chalicelib.domain.errors import ConcurrentUpdate
 from chalicelib.domain.handling import escalate, escalation_levels
 from chalicelib.domain.lifecycle import RUNNING_STATES
-from chalicelib.domain.policy import RESPONSE_TARGET_DAYS, Department, Market
+from chalicelib.domain.policy import Department, Market
 from chalicelib.services.ports import Clock, ComplaintRepository
 
 PAGE = 100
@@ -35,13 +33,6 @@ class EscalationRun:
     conflicts: int = 0
 
 
-def horizon(market: Market, now: datetime, first_threshold: float) -> datetime:
-    """A bound on the due time of any complaint that can have reached the first threshold by `now`."""
-    longest = max(RESPONSE_TARGET_DAYS.values())
-    days = max(1, math.ceil((1 - min(first_threshold, 1.0)) * longest) + 1)
-    return calendar_for(market.value).add_business_days(now, days)
-
-
 def escalate_deadlines(
     *,
     repository: ComplaintRepository,
@@ -54,7 +45,7 @@ def escalate_deadlines(
     run = EscalationRun()
     departments: list[str | None] = [d.value for d in Department] + [None]
     for market in Market:
-        due_before = horizon(market, now, thresholds[0])
+        due_before = risk_horizon(market, now, thresholds[0])
         for department in departments:
             for status in RUNNING_STATES:
                 start = None
