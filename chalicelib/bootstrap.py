@@ -143,13 +143,11 @@ class Container:
     @cached_property
     def dashboard_source(self) -> DashboardSource:
         """The dashboard's index reads, kept for DASHBOARD_CACHE_SECONDS and shared by every viewer."""
-        from chalicelib.adapters import tables as t
         from chalicelib.adapters.dashboard import DynamoDashboardSource
         from chalicelib.services.dashboard import CachedDashboardSource
 
         s = self.settings
-        tables = t.bind_tables(s.complaints_table, s.history_table, s.idempotency_table, s.region)
-        source = DynamoDashboardSource(tables, self.clock, s.day_shards)
+        source = DynamoDashboardSource(self.tables, self.clock, s.day_shards)
         return CachedDashboardSource(source, s.dashboard_cache_seconds)
 
     @cached_property

@@ -6,10 +6,11 @@ import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.complaint import AccessEvent, Complaint, HistoryEvent
+from chalicelib.domain.dashboard import DashboardReading, OpenComplaint, Receipt
 from chalicelib.domain.errors import (
     ConcurrentUpdate,
     DeliveryFailed,
@@ -18,6 +19,7 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.lifecycle import Status, is_open
 from chalicelib.domain.lookup import ContactKind, normalised
+from chalicelib.domain.periods import local_day
 from chalicelib.domain.policy import Category, Market, Priority
 from chalicelib.domain.public import StatusSnapshot
 from chalicelib.domain.tracking import new_tracking_code
@@ -227,3 +229,27 @@ class ScriptedCodes:
 
     def __call__(self) -> str:
         return next(self._codes)
+
+
+@dataclass
+class FakeDashboardSource:
+    """The fake repository as the dashboard reads it: a market's open complaints, a local day's receipts."""
+
+    repository: FakeRepository
+    clock: FixedClock
+    reads: list[tuple[Market, date]] = field(default_factory=list)
+
+    def read(self, market: Market, day: date) -> DashboardReading:
+        self.reads.append((market, day))
+        mine = [c for c in self.repository.complaints.values() if c.market is market]
+        return DashboardReading(
+            market,
+            day,
+            self.clock.now(),
+            tuple(OpenComplaint.of(c) for c in mine if is_open(c.status)),
+            tuple(
+                Receipt(c.tracking_code, c.channel, c.received_at)
+                for c in mine
+                if local_day(market, c.received_at) == day
+            ),
+        )
