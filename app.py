@@ -147,6 +147,41 @@ def staff_search() -> Response:
     return search(_request().raw_body, _request().headers, container())
 
 
+@app.route("/staff/dashboard", methods=["GET"])
+@guarded
+def staff_dashboard() -> Response:
+    """The live dashboard of the member's market: every department, no personal data."""
+    from chalicelib.api.dashboard import dashboard
+    from chalicelib.bootstrap import container
+
+    return dashboard(_request().query_params, _request().headers, container())
+
+
+@app.route("/dashboard", methods=["GET"])
+@guarded
+def dashboard_page() -> Response:
+    """The page that shows the live dashboard (it asks for the staff ID token)."""
+    from chalicelib.api.dashboard import page
+
+    return page()
+
+
+@app.route("/assets/dashboard.js", methods=["GET"])
+@guarded
+def dashboard_script() -> Response:
+    from chalicelib.api.dashboard import script
+
+    return script()
+
+
+@app.route("/assets/dashboard.css", methods=["GET"])
+@guarded
+def dashboard_style() -> Response:
+    from chalicelib.api.dashboard import style
+
+    return style()
+
+
 @app.route("/staff/capa", methods=["GET", "POST"], content_types=list(ACCEPTED))
 @guarded
 def staff_capa() -> Response:
