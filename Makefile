@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run token test lint unit bench package holidays lock clean
+.PHONY: install run token report test lint unit bench package holidays lock clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "complaintdesk needs Python 3.11 or newer"'
@@ -22,6 +22,11 @@ run: $(INSTALLED)
 # An ID token of a demo staff user of the running stack: make token USER=handler
 token: $(INSTALLED)
 	@$(PY) -m devstack.token $(USER)
+
+# One period's report, built on the running stack and copied under .local/reports/:
+# make report MARKET=TR PERIOD=monthly DATE=2026-11-15
+report: $(INSTALLED)
+	@$(PY) -m devstack.report --market "$(MARKET)" --period "$(PERIOD)" --date "$(DATE)"
 
 test: lint
 	$(PY) -m pytest
