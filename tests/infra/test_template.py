@@ -357,7 +357,7 @@ def test_alarms_tell_supervisors_when_a_failure_queue_holds_a_message(template: 
         assert (properties["ComparisonOperator"], properties["Threshold"]) == ("GreaterThanThreshold", 0)
         assert properties["AlarmActions"] == [{"Ref": "SupervisorAlertTopic"}]
         watched |= names_in(properties["Dimensions"])
-    assert watched == {"RoutingDeadLetterQueue", "StreamFailureQueue"}
+    assert watched == {"RoutingDeadLetterQueue", "StreamFailureQueue", "ReportRequestDeadLetterQueue"}
 
 
 def test_operators_choose_the_sms_gateway_the_mail_sender_and_the_sms_sender_id(
@@ -689,3 +689,21 @@ def test_the_merge_template_defaults_to_the_packaged_stage_and_keeps_resources_a
     clash = {"Resources": {"ComplaintsTable": {"Properties": {"BillingMode": "PROVISIONED"}}}}
     with pytest.raises(PackagingError, match="ComplaintsTable"):
         build_merge_template(template, clash, stage="dev")
+
+
+def test_report_builds_have_fifteen_minutes_and_their_queue_waits_six_times_that(
+    template: dict[str, Any], packaged: dict[str, Any]
+) -> None:
+    functions = packaged["Resources"]
+    names = {
+        "BuildRequestedReports",
+        *(f"Reports{k}{m}" for k in ("Daily", "Weekly", "Monthly") for m in ("Ir", "Tr")),
+    }
+    for name in names:
+        assert functions[name]["Properties"]["Timeout"] == 900, name
+    queue = template["Resources"]["ReportRequestQueue"]["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * 900
+    assert referenced_name(queue["RedrivePolicy"]["deadLetterTargetArn"]) == "ReportRequestDeadLetterQueue"
+    source = functions["BuildRequestedReports"]["Properties"]["Events"]["BuildRequestedReportsSqsEventSource"]
+    assert source["Properties"]["BatchSize"] == 1
+    assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
