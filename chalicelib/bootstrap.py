@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.capa import DynamoCapaRegister
     from chalicelib.adapters.identity import CognitoTokenVerifier
     from chalicelib.adapters.tables import Tables
+    from chalicelib.domain.policy import Market
     from chalicelib.services.dispatch import Dispatcher
     from chalicelib.services.period_reports import PeriodReports
     from chalicelib.services.ports import (
@@ -106,9 +107,15 @@ class Container:
             self.report_store,
             self.clock,
             capa=self.capa,
-            backlog=None,
+            backlog=self._backlog,
             workers=self.settings.report_workers,
         )
+
+    def _backlog(self, market: Market, now: datetime) -> dict[str, Any]:
+        """A market's open complaints now, by age, from the queues' index (the dashboard's reading)."""
+        from chalicelib.domain.dashboard import backlog, today
+
+        return backlog(self.dashboard_source.read(market, today(market, now)).open, now)
 
     @cached_property
     def report_requests(self) -> ReportRequests:

@@ -70,6 +70,7 @@ def market_scope(staff: StaffMember, permission: Permission, market: Market | No
         raise Forbidden(f"{permission.value!r} covers your own market ({staff.market.value}) only")
     return staff.market
 
+
 #: The roles that may take each lifecycle action (on a complaint in their scope).
 ACTIONS: dict[Action, frozenset[Role]] = {
     Action.ASSESS: frozenset({H, S}),

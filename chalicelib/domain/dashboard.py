@@ -182,3 +182,31 @@ def _row(complaint: OpenComplaint, now: datetime) -> dict[str, Any]:
         "share_used": round(min(_share(complaint, now), 99.0), 3),
         "clock_paused": complaint.paused,
     }
+
+
+#: The open backlog's age bands, in calendar days since receipt: (upper bound exclusive, label).
+AGE_BANDS: tuple[tuple[int | None, str], ...] = (
+    (1, "0-1d"),
+    (3, "1-3d"),
+    (7, "3-7d"),
+    (15, "7-15d"),
+    (30, "15-30d"),
+    (None, "30d+"),
+)
+
+
+def backlog(complaints: Iterable[OpenComplaint], now: datetime) -> dict[str, Any]:
+    """The open complaints at `now` by age band, and how many are overdue: the reports' backlog."""
+    bands: Counter[str] = Counter()
+    total = late = 0
+    for complaint in complaints:
+        total += 1
+        late += overdue(complaint.status, complaint.expected_response_by, now, paused=complaint.paused)
+        days = (now - complaint.received_at).total_seconds() / 86400
+        bands[next(label for bound, label in AGE_BANDS if bound is None or days < bound)] += 1
+    return {
+        "open": total,
+        "overdue": late,
+        "by_age": {label: bands[label] for _, label in AGE_BANDS},
+        "as_of": iso(now),
+    }

@@ -263,3 +263,31 @@ def test_the_list_groups_files_by_period_newest_first(month: FakeRepository) -> 
     assert [f["name"] for f in listed[0]["files"]] == ["complaints.csv", "report.xlsx", "summary.json"]
     assert service.list(p.Market.IR) == []
     assert len(service.list(None)) == 3
+
+
+def test_the_backlog_counts_open_complaints_by_age_and_overdue(repository: FakeRepository) -> None:
+    from dataclasses import replace
+
+    from chalicelib.domain.dashboard import OpenComplaint, backlog
+    from chalicelib.domain.lifecycle import Status
+
+    now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    base = OpenComplaint.of(received(at=now))
+    ages = [timedelta(hours=2), timedelta(days=1), timedelta(days=2, hours=23), timedelta(days=40)]
+    complaints = [replace(base, received_at=now - age) for age in ages]
+    late = replace(base, received_at=now - timedelta(days=20), expected_response_by=now - timedelta(days=1))
+    waiting = replace(late, status=Status.AWAITING_COMPLAINANT)  # the complainant owes an answer: not late
+    result = backlog([*complaints, late, waiting], now)
+    assert result["open"] == 6
+    assert result["overdue"] == 1
+    assert result["by_age"] == {"0-1d": 1, "1-3d": 2, "3-7d": 0, "7-15d": 0, "15-30d": 2, "30d+": 1}
+
+
+def test_the_backlog_reaches_the_summary_and_the_workbook(month: FakeRepository) -> None:
+    service, _, store = reports(
+        month, backlog=lambda market, now: {"open": 4, "overdue": 1, "by_age": {"0-1d": 4}, "as_of": "x"}
+    )
+    service.build(NOVEMBER_TR)
+    assert json.loads(store.text(NOVEMBER_TR.key_prefix + "summary.json"))["backlog"]["open"] == 4
+    workbook = zipfile.ZipFile(io.BytesIO(store.objects[NOVEMBER_TR.key_prefix + "report.xlsx"].body))
+    assert "Yaşa göre" in workbook.read("xl/workbook.xml").decode()
