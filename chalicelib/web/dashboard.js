@@ -229,13 +229,16 @@
     }, delay);
   }
 
+  // The problem's own words, as a sentence.
   async function reason(response) {
+    var text = "The dashboard could not be loaded (HTTP " + response.status + ")";
     try {
       var problem = await response.json();
-      return String(problem.detail || problem.title || "The dashboard could not be loaded.");
+      text = String(problem.detail || problem.title || text);
     } catch (err) {
-      return "The dashboard could not be loaded (HTTP " + response.status + ").";
+      // not a problem document: the status says enough
     }
+    return /[.!?]$/.test(text) ? text : text + ".";
   }
 
   async function load() {
