@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+import botocore.session  # type: ignore[import-untyped]
 import pytest
 from botocore import handlers  # type: ignore[import-untyped]
 from chalice.test import Client
@@ -165,10 +166,22 @@ def test_a_refresh_is_one_projected_query_per_partition_and_never_a_scan(
 def test_a_second_refresh_within_the_cache_seconds_makes_no_request_whoever_asks(
     local_stack: LocalStack,
     watched: tuple[Client, Container, list[tuple[str, dict[str, Any]]], Counter[str]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     client, container, requests, counts = watched
     assert container.settings.dashboard_cache_seconds == 10
+    for user in ("supervisor", "handler-claims", "auditor", "supervisor-ir"):
+        token(local_stack, user)  # signed in before counting: sign-in is Cognito's, not the dashboard's
+    made: list[str] = []
+    create_client = botocore.session.Session.create_client
+
+    def counted(self: Any, service_name: str, *args: Any, **kwargs: Any) -> Any:
+        made.append(service_name)
+        return create_client(self, service_name, *args, **kwargs)
+
+    monkeypatch.setattr(botocore.session.Session, "create_client", counted)
     assert call(client, local_stack, "supervisor", "get", "/staff/dashboard").status_code == 200
+    assert made == ["dynamodb"]  # one client for the cold container, however many threads read
     assert counts["dynamodb.Query"] == len(DEPARTMENTS) * len(STATES) + container.settings.day_shards
     requests.clear()
     counts.clear()
