@@ -43,13 +43,15 @@ def live_dashboard(
 
 
 def _market(raw: str | None) -> Market | None:
-    text = (raw or "").strip().upper()
+    """The market a `?market=` names, in any case; None when it names none."""
+    text = (raw or "").strip().casefold()
     if not text:
         return None
-    if text not in Market._value2member_map_:
-        choices = ", ".join(m.value for m in Market)
-        raise ValidationFailed([FieldError("market", "choice", f"must be one of: {choices}")])
-    return Market(text)
+    for market in Market:
+        if market.value.casefold() == text:
+            return market
+    choices = ", ".join(m.value for m in Market)
+    raise ValidationFailed([FieldError("market", "choice", f"must be one of: {choices}")])
 
 
 class CachedDashboardSource:
