@@ -81,6 +81,53 @@ def complainant_feedback() -> Response:
     return feedback(_request().raw_body, _request().headers, container())
 
 
+# --- public web pages (chalicelib/api/pages.py): fa, tr and en, rendered on the server, no JavaScript needed
+
+
+@app.route("/", methods=["GET"])
+@guarded
+def site_root() -> Response:
+    """To the visitor's language (303), chosen by Accept-Language."""
+    from chalicelib.api.pages import choose_language
+
+    return choose_language(_request())
+
+
+@app.route("/{lang}", methods=["GET"])
+@guarded
+def page_how_to_complain(lang: str) -> Response:
+    """How to complain, at /fa/, /tr/ and /en/."""
+    from chalicelib.api.pages import serve
+
+    return serve(lang, "", _request(), None)
+
+
+@app.route("/{lang}/{page}", methods=["GET", "POST"], content_types=list(ACCEPTED))
+@guarded
+def page_with_form(lang: str, page: str) -> Response:
+    """The complaint form, the status lookup, the reply and the survey: complain, status, reply, feedback."""
+    from chalicelib.api.pages import serve
+    from chalicelib.bootstrap import container
+
+    return serve(lang, page, _request(), container())
+
+
+@app.route("/assets/site.css", methods=["GET"])
+@guarded
+def site_style() -> Response:
+    from chalicelib.api.pages import stylesheet
+
+    return stylesheet()
+
+
+@app.route("/assets/site.js", methods=["GET"])
+@guarded
+def site_script() -> Response:
+    from chalicelib.api.pages import script
+
+    return script()
+
+
 # --- staff: every route verifies the caller's ID token (chalicelib/api/staff.py) -----------------
 
 
