@@ -48,6 +48,9 @@ from chalicelib.domain.texts import MILESTONE_LABELS, STATUS_LABELS
 if TYPE_CHECKING:
     from markupsafe import Markup
 
+    from chalicelib.domain.complaint import Submission
+    from chalicelib.services.submit_complaint import Receipt
+
 COMPLAINT_FIELDS = (
     "market",
     "category",
@@ -199,9 +202,9 @@ def complain(visit: Visit) -> Response:
     values = flatten(payload)
     try:
         submission, receipt = _submit(payload, sent_key, visit.services)
-    except e.ValidationFailed as exc:
-        keep = isinstance(sent_key, str) and not any(f.field == KEY_FIELD for f in exc.errors)
-        key = sent_key if keep and isinstance(sent_key, str) else new_key()
+    except e.ValidationFailed as exc:  # nothing was recorded: the same key serves the corrected form
+        refused = any(f.field == KEY_FIELD for f in exc.errors)
+        key = sent_key if isinstance(sent_key, str) and sent_key and not refused else new_key()
         return _complaint_form(visit, Form(texts, COMPLAINT_FIELDS, values, exc.errors, key=key), 422)
     except e.IdempotencyConflict:
         form = Form(texts, COMPLAINT_FIELDS, values, key=new_key(), notices=["complain.conflict"])
@@ -363,7 +366,7 @@ def _options(texts: Texts, prefix: str, values: Iterable[str]) -> list[tuple[str
     return [(value, texts(f"{prefix}.{value}")) for value in values]
 
 
-def _submit(payload: dict[str, Any], key: Any, c: Container) -> tuple[Any, Any]:
+def _submit(payload: dict[str, Any], key: Any, c: Container) -> tuple[Submission, Receipt]:
     """Validate and record a complaint as POST /complaints does; the form's key stands for the header."""
     from chalicelib.domain.validation import parse_submission
     from chalicelib.services.submit_complaint import IdempotencyRequest, fingerprint, submit_complaint

@@ -27,10 +27,10 @@ from chalicelib.domain.texts import MILESTONE_LABELS, STATUS_LABELS
 from chalicelib.domain.validation import Fields, complainant_proof, parse_submission
 from tests.conftest import TURKISH_COMPLAINT
 from tests.unit.conftest import Desk
+from tests.unit.test_complainant_routes import closed as closed_complaint
+from tests.unit.test_complainant_routes import waiting as waiting_complaint
 from tests.unit.test_pages import HOSTILE, Element, parse, submit
-from tests.unit.test_pages_forms import closed as closed_complaint
 from tests.unit.test_pages_forms import recorded
-from tests.unit.test_pages_forms import waiting as waiting_complaint
 
 MESSAGES = {language: json.loads((CATALOGS / f"{language}.json").read_text("utf-8")) for language in Language}
 MARKER = re.compile(r"⟦[^⟧]*⟧")

@@ -20,8 +20,8 @@ from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.text import persian_digits
 from chalicelib.domain.texts import STATUS_LABELS
 from tests.fakes import FakeRepository
-from tests.staff_tokens import SUPERVISOR_TR
 from tests.unit.conftest import Desk
+from tests.unit.test_complainant_routes import closed, waiting
 from tests.unit.test_pages import FORM, HOSTILE, Element, catalog_text, page_of, parse, submit
 
 LAST4 = "4567"  # of the Turkish sample complaint's 0532 123 45 67
@@ -386,26 +386,6 @@ def test_an_unknown_code_is_a_404_page_with_the_form(api: Client) -> None:
 
 
 # --- replies and ratings -------------------------------------------------------------------------
-
-
-def waiting(desk: Desk) -> str:
-    code = recorded(desk.client)
-    desk.route(code)
-    response = desk.act(code, "request_information", SUPERVISOR_TR, message="Dekontu gönderir misiniz?")
-    assert response.status_code == 200
-    return code
-
-
-def closed(desk: Desk) -> str:
-    code = recorded(desk.client)
-    desk.route(code)
-    for action, fields in [
-        ("decide", {"outcome": "rejected"}),
-        ("communicate_decision", {"channel": "sms", "message": "Talebiniz reddedildi."}),
-        ("close", {}),
-    ]:
-        assert desk.act(code, action, SUPERVISOR_TR, **fields).status_code == 200
-    return code
 
 
 def test_the_status_page_of_a_waiting_complaint_leads_to_the_reply_form_without_a_url(desk: Desk) -> None:
