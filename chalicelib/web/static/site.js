@@ -183,6 +183,12 @@
     form.addEventListener("focusout", function (event) {
       var target = event.target;
       var shown = target.getAttribute("aria-invalid") === "true";
+      var next = event.relatedTarget;
+      /* Left for the send button: sending checks every field. A message shown now would
+         push the button from under the pointer, and the click would be lost. */
+      if (pressing || (next && next.form === form && next.type === "submit")) {
+        return;
+      }
       if ((target.dataset.touched || shown) && (target.matches("input, textarea")) && target.type !== "radio") {
         checkControl(form, target);
       }
@@ -223,6 +229,18 @@
       });
     });
   }
+
+  /* A press on a send button, noted before the field it leaves loses the focus
+     (Safari does not focus a button that is clicked or tapped); over at its click. */
+  var pressing = false;
+  document.addEventListener("pointerdown", function (event) {
+    pressing = Boolean(event.target.closest && event.target.closest("button[type=submit]"));
+  }, true);
+  ["click", "keydown"].forEach(function (type) {
+    document.addEventListener(type, function () {
+      pressing = false;
+    }, true);
+  });
 
   document.addEventListener("DOMContentLoaded", function () {
     var summary = document.getElementById("error-summary");
