@@ -238,6 +238,8 @@ def open_tab(site: Site, request: pytest.FixtureRequest) -> Iterator[OpenTab]:
         context = site.browser.new_context(
             **SIZES[size], java_script_enabled=javascript, locale=lang, service_workers="block"
         )
+        if javascript:
+            context.grant_permissions(["clipboard-read", "clipboard-write"])
         page = context.new_page()
         tab = Tab(site, context, page, name or test_name, lang, size, javascript)
 
@@ -292,7 +294,7 @@ def open_tab(site: Site, request: pytest.FixtureRequest) -> Iterator[OpenTab]:
         pytest.fail("\n".join(problems), pytrace=False)
 
 
-def wait_for_message(site: Site, code: str, timeout: float = 30.0) -> dict[str, Any]:
+def wait_for_message(site: Site, code: str, timeout: float = 60.0) -> dict[str, Any]:
     """The acknowledgement the stack sent for a code, from its outbox."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -153,7 +153,9 @@ def test_a_complaint_is_made_and_looked_up(open_tab: OpenTab, site: Site, lang: 
     e164 = fill_complaint(tab)
     code = submitted(tab)
     assert page.inner_text("#your-description").strip() == PEOPLE[lang]["description"]
-    assert page.is_visible("#copy-code"), "the copy button shows where the script runs"
+    page.click("#copy-code")
+    page.wait_for_function("document.getElementById('copy-status').textContent !== ''")
+    assert page.evaluate("navigator.clipboard.readText()") == code, "the copy button copies the code"
     assert page.inner_text("#due-date").strip()
     tab.audit("3-confirmation")
 
