@@ -28,14 +28,18 @@ token: $(INSTALLED)
 report: $(INSTALLED)
 	@$(PY) -m devstack.report --market "$(MARKET)" --period "$(PERIOD)" --date "$(DATE)"
 
+# Two test workers (addopts in pyproject.toml). Bytecode is cached even where the environment
+# says not to: every worker and local stack would otherwise compile the same modules again.
 test: lint
-	$(PY) -m pytest
+	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest
 
+# mypy and cfn-lint run side by side; lint fails if either does.
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy app.py chalicelib devstack infra bench scripts
-	$(VENV)/bin/cfn-lint infra/template.yaml
+	$(VENV)/bin/cfn-lint infra/template.yaml & cfn=$$!; \
+	$(VENV)/bin/mypy app.py chalicelib devstack infra bench scripts; mypy=$$?; \
+	wait $$cfn; cfn=$$?; test $$mypy -eq 0 && test $$cfn -eq 0
 
 unit: $(INSTALLED)
 	$(PY) -m pytest tests/unit -q

@@ -92,3 +92,29 @@ def api(repository: FakeRepository, clock: FixedClock) -> Iterator[Client]:
     with Client(app) as client:
         yield client
     install(None)
+
+
+# --- in parallel (pytest-xdist; see addopts in pyproject.toml) ----------------------------------------
+
+#: Tiers whose tests share one local stack for the session (tests/e2e/conftest.py): each tier is one
+#: unit of work, so that one worker runs its tests one after another on one stack, as without xdist.
+WHOLE_TIERS = ("tests/browser/", "tests/e2e/")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadfile`, with each of WHOLE_TIERS as one unit; every other test file is a unit.
+
+    Units are handed out in the order they are collected (`--no-loadscope-reorder`), so the
+    long e2e tier starts at once while the other worker takes the remaining files one by one.
+    """
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class Scheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope: str = super()._split_scope(nodeid)
+            return next((tier for tier in WHOLE_TIERS if scope.startswith(tier)), scope)
+
+    return Scheduling(config, log)

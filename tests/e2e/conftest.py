@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -20,6 +21,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
+#: What the stack says when it cannot bind the port it was given.
+PORT_CLASH = re.compile(r"cannot listen on \S+ \((?:MOTO_)?PORT\): Address already in use")
 
 
 def free_ports(count: int) -> list[int]:
@@ -51,21 +54,32 @@ def request(
 class Devstack:
     """One `python -m devstack` process, its collected output and its API."""
 
+    #: How often a start is tried again when another process took one of its ports meanwhile.
+    PORT_ATTEMPTS = 3
+
     def __init__(self, local_dir: Path, *args: str, extra_env: dict[str, str] | None = None) -> None:
+        self.local_dir = local_dir
+        self._args = args
+        self._extra_env = extra_env or {}
+        self._attempts = 0
+        self._start()
+
+    def _start(self) -> None:
+        """Start the process on two ports that are free now; its output starts afresh."""
+        self._attempts += 1
         port, moto_port = free_ports(2)
         self.api_url = f"http://{HOST}:{port}"
         self.moto_url = f"http://{HOST}:{moto_port}"
-        self.local_dir = local_dir
         env = {
             **os.environ,
-            **(extra_env or {}),
+            **self._extra_env,
             "PORT": str(port),
             "MOTO_PORT": str(moto_port),
-            "LOCAL_DIR": str(local_dir),
+            "LOCAL_DIR": str(self.local_dir),
             "PYTHONUNBUFFERED": "1",
         }
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "devstack", *args],
+            [sys.executable, "-m", "devstack", *self._args],
             cwd=REPO,
             env=env,
             stdout=subprocess.PIPE,
@@ -76,6 +90,21 @@ class Devstack:
         # Drain the pipe all the time, or a chatty process blocks on a full pipe.
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
+
+    def _restarted_after_a_port_clash(self) -> bool:
+        """Start again if the process exited because a port chosen for it was taken meanwhile.
+
+        The ports are free when chosen, but another process (another test worker, say) may bind one
+        before the stack does; then the stack says so and exits, and a new start on new ports is
+        no different from a first one.
+        """
+        if self.process.poll() is None or self._attempts >= self.PORT_ATTEMPTS:
+            return False
+        self._reader.join(timeout=5)
+        if not PORT_CLASH.search(self.output):
+            return False
+        self._start()
+        return True
 
     def _read(self) -> None:
         assert self.process.stdout is not None
@@ -91,6 +120,8 @@ class Devstack:
         """Poll GET /health until it answers 200; fail with the output if it never does."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            if self._restarted_after_a_port_clash():
+                continue
             if self.process.poll() is not None:
                 pytest.fail(f"devstack exited with {self.process.returncode}:\n{self.output}")
             try:
@@ -103,10 +134,14 @@ class Devstack:
 
     def wait_for_exit(self, timeout: float) -> int:
         """The exit status; fail with the output if the process still runs after `timeout`."""
-        try:
-            status = self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"devstack still running after {timeout:.0f} s:\n{self.output}")
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                status = self.process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pytest.fail(f"devstack still running after {timeout:.0f} s:\n{self.output}")
+            if not self._restarted_after_a_port_clash():
+                break
         self._reader.join(timeout=5)
         return status
 
