@@ -16,6 +16,7 @@ from chalicelib.settings import Settings
 if TYPE_CHECKING:
     from chalicelib.adapters.capa import DynamoCapaRegister
     from chalicelib.adapters.identity import CognitoTokenVerifier
+    from chalicelib.adapters.sign_in import CognitoPasswordSignIn
     from chalicelib.adapters.tables import Tables
     from chalicelib.domain.policy import Market
     from chalicelib.services.dispatch import Dispatcher
@@ -140,6 +141,25 @@ class Container:
 
         s = self.settings
         return CognitoTokenVerifier(s.region, s.user_pool_id, s.user_pool_client_id)
+
+    @cached_property
+    def sign_in(self) -> CognitoPasswordSignIn:
+        """Staff sign-in with a username and password, through the user pool's console client."""
+        from chalicelib.adapters.sign_in import CognitoPasswordSignIn
+
+        return CognitoPasswordSignIn(self.client("cognito-idp"), self.settings.user_pool_client_id)
+
+    @cached_property
+    def console_key(self) -> bytes:
+        """The key of the staff console's form tokens (CSRF), derived from the contact-lookup key.
+
+        HMAC under a label of its own: a value of this key says nothing about the
+        lookup key, and no new secret has to be provisioned or rotated.
+        """
+        import hashlib
+        import hmac
+
+        return hmac.new(self.lookup_key(), b"complaintdesk/console/form-token/v1", hashlib.sha256).digest()
 
     @cached_property
     def capa(self) -> DynamoCapaRegister:
