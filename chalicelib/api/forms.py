@@ -65,13 +65,15 @@ def flatten(payload: Mapping[str, Any]) -> dict[str, str]:
     return values
 
 
-def field_message(texts: Texts, error: FieldError) -> Markup:
-    """A field's problem in the reader's words."""
-    limits = LIMITS.get(error.field, {})
+def field_message(
+    texts: Texts, error: FieldError, limits: Mapping[str, Mapping[str, int]] | None = None
+) -> Markup:
+    """A field's problem in the reader's words; `limits` are the numbers its messages may name."""
+    numbers = (LIMITS if limits is None else limits).get(error.field, {})
     for key in (f"error.{error.field}.{error.code}", f"error.{error.code}"):
         if key in texts:
             try:
-                return texts(key, **limits)
+                return texts(key, **numbers)
             except KeyError:  # the message names a number this field does not have
                 break
     return texts("error.generic")
@@ -103,7 +105,11 @@ class FieldView:
 
 
 class Form:
-    """A form's fields, in page order, with what was typed and what is wrong."""
+    """A form's fields, in page order, with what was typed and what is wrong.
+
+    `limits` replaces the public forms' numbers (LIMITS); `id_prefix` sets
+    apart the element ids of one form among several on a page.
+    """
 
     def __init__(
         self,
@@ -114,24 +120,29 @@ class Form:
         *,
         key: str | None = None,
         notices: Iterable[str] = (),
+        limits: Mapping[str, Mapping[str, int]] | None = None,
+        id_prefix: str = "",
     ) -> None:
         self.texts = texts
         self.values = dict(values or {})
         self.key = key
+        self.limits = limits
+        self.id_prefix = id_prefix
         self.errors: dict[str, Markup] = {}
         for error in errors:
-            self.errors.setdefault(error.field, field_message(texts, error))
+            self.errors.setdefault(error.field, field_message(texts, error, limits))
         order = {name: position for position, name in enumerate(fields)}
         listed = sorted(self.errors.items(), key=lambda item: order.get(item[0], len(fields)))
         self.summary = [Problem(texts(notice), None) for notice in notices]
-        self.summary += [Problem(m, field_id(f) if f in order else None) for f, m in listed]
+        self.summary += [Problem(m, id_prefix + field_id(f) if f in order else None) for f, m in listed]
 
     def field(self, name: str) -> FieldView:
-        return FieldView(name, field_id(name), self.values.get(name, ""), self.errors.get(name))
+        element = self.id_prefix + field_id(name)
+        return FieldView(name, element, self.values.get(name, ""), self.errors.get(name))
 
     def message(self, name: str, code: str) -> Markup:
         """What a field's problem would say: for the script's checks, which mirror the server's."""
-        return field_message(self.texts, FieldError(name, code, ""))
+        return field_message(self.texts, FieldError(name, code, ""), self.limits)
 
     @property
     def error_count(self) -> int:

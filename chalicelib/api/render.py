@@ -4,7 +4,9 @@ Rules:
 
 - Every word a visitor reads comes from a catalog, one JSON file per language
   (chalicelib/web/catalogs/<language>.json) with the same keys and the same
-  placeholders in each. Templates hold markup and catalog keys, never words.
+  placeholders in each; an area of the site (the staff console) adds its own
+  files beside them (catalogs/<area>/<language>.json). Templates hold markup
+  and catalog keys, never words.
 - A catalog text is plain text. It is escaped, and so is every value put into
   it, unless the value is markup the code built (a <bdi> around a person's text).
 - Numbers put into a text are written in the reader's digits.
@@ -38,6 +40,18 @@ def catalog(language: Language) -> dict[str, str]:
     """A language's messages, read once per container."""
     messages: dict[str, str] = json.loads((CATALOGS / f"{language.value}.json").read_text(encoding="utf-8"))
     return messages
+
+
+@functools.cache
+def area_catalog(area: str, language: Language) -> dict[str, str]:
+    """The messages of one area of the site (catalogs/<area>/<language>.json) with the shared ones.
+
+    An area adds keys of its own; of the shared ones it may reword only a field's
+    problems (`error.*`), which read differently on a staff form (a test checks).
+    """
+    path = CATALOGS / area / f"{language.value}.json"
+    own: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+    return {**catalog(language), **own}
 
 
 class Texts:

@@ -61,12 +61,21 @@ def reveal_personal_data(
 
 
 def complaint_history(
-    tracking_code: str, *, staff: StaffMember, repository: ComplaintRepository, clock: Clock
+    tracking_code: str,
+    *,
+    staff: StaffMember,
+    repository: ComplaintRepository,
+    clock: Clock,
+    text: bool = True,
 ) -> dict[str, Any]:
-    """Who did what and when; the free text only for roles that see personal data (and recorded)."""
+    """Who did what and when; the free text only for roles that see personal data (and recorded).
+
+    With `text=False` the free text is withheld from everyone and no read is
+    recorded: a timeline shown beside the case, where nobody asked for it.
+    """
     complaint = load(tracking_code, repository)
     access.require(staff, Permission.READ_HISTORY, complaint)
-    with_text = access.may(staff, access.PERMISSIONS[Permission.READ_PERSONAL], complaint)
+    with_text = text and access.may(staff, access.PERMISSIONS[Permission.READ_PERSONAL], complaint)
     changes, reads = repository.history(complaint.tracking_code)
     if with_text and any(event.text is not None for event in changes):
         now = clock.now()
