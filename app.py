@@ -128,6 +128,123 @@ def site_script() -> Response:
     return script()
 
 
+# --- staff console (chalicelib/api/console.py): pages for staff, in a signed-in session -------------
+# The session is a cookie holding the member's ID token, verified on every request; every form
+# carries a token bound to it. /{lang}/console/... sits beside /{lang}/{page}: a fixed segment wins.
+
+
+def _console(screen: str, lang: str, /, **params: str) -> Response:
+    from chalicelib.api.console import serve
+
+    return serve(screen, lang, _request(), **params)
+
+
+@app.route("/{lang}/console", methods=["GET"])
+@guarded
+def console_root(lang: str) -> Response:
+    return _console("root", lang)
+
+
+@app.route("/{lang}/console/sign-in", methods=["GET", "POST"], content_types=list(ACCEPTED))
+@guarded
+def console_sign_in(lang: str) -> Response:
+    return _console("sign-in", lang)
+
+
+@app.route("/{lang}/console/sign-out", methods=["GET", "POST"], content_types=list(ACCEPTED))
+@guarded
+def console_sign_out(lang: str) -> Response:
+    return _console("sign-out", lang)
+
+
+@app.route("/{lang}/console/queue", methods=["GET"])
+@guarded
+def console_queue(lang: str) -> Response:
+    return _console("queue", lang)
+
+
+@app.route("/{lang}/console/search", methods=["GET", "POST"], content_types=list(ACCEPTED))
+@guarded
+def console_search(lang: str) -> Response:
+    return _console("search", lang)
+
+
+@app.route("/{lang}/console/intake", methods=["GET", "POST"], content_types=list(ACCEPTED))
+@guarded
+def console_intake(lang: str) -> Response:
+    return _console("intake", lang)
+
+
+@app.route("/{lang}/console/dashboard", methods=["GET"])
+@guarded
+def console_dashboard(lang: str) -> Response:
+    return _console("dashboard", lang)
+
+
+@app.route("/{lang}/console/complaints/{code}", methods=["GET"])
+@guarded
+def console_complaint(lang: str, code: str) -> Response:
+    return _console("complaint", lang, code=code)
+
+
+@app.route(
+    "/{lang}/console/complaints/{code}/personal-data", methods=["GET", "POST"], content_types=list(ACCEPTED)
+)
+@guarded
+def console_personal_data(lang: str, code: str) -> Response:
+    return _console("personal-data", lang, code=code)
+
+
+@app.route(
+    "/{lang}/console/complaints/{code}/actions/{action}",
+    methods=["GET", "POST"],
+    content_types=list(ACCEPTED),
+)
+@guarded
+def console_action(lang: str, code: str, action: str) -> Response:
+    return _console("action", lang, code=code, action=action)
+
+
+@app.route("/{lang}/console/reports", methods=["GET", "POST"], content_types=list(ACCEPTED))
+@guarded
+def console_reports(lang: str) -> Response:
+    return _console("reports", lang)
+
+
+@app.route("/{lang}/console/reports/{market}/{period}/{label}/{name}", methods=["GET"])
+@guarded
+def console_report_file(lang: str, market: str, period: str, label: str, name: str) -> Response:
+    return _console("report-file", lang, market=market, period=period, label=label, name=name)
+
+
+@app.route("/{lang}/console/capa", methods=["GET", "POST"], content_types=list(ACCEPTED))
+@guarded
+def console_capa(lang: str) -> Response:
+    return _console("capa", lang)
+
+
+@app.route("/{lang}/console/capa/{capa_id}", methods=["GET", "POST"], content_types=list(ACCEPTED))
+@guarded
+def console_capa_action(lang: str, capa_id: str) -> Response:
+    return _console("capa-action", lang, capa_id=capa_id)
+
+
+@app.route("/assets/console.css", methods=["GET"])
+@guarded
+def console_style() -> Response:
+    from chalicelib.api.console import asset
+
+    return asset("console.css")
+
+
+@app.route("/assets/console.js", methods=["GET"])
+@guarded
+def console_script() -> Response:
+    from chalicelib.api.console import asset
+
+    return asset("console.js")
+
+
 # --- staff: every route verifies the caller's ID token (chalicelib/api/staff.py) -----------------
 
 

@@ -1,0 +1,148 @@
+"""The staff console's session: the signed-in member's ID token in a cookie, and the tokens of its forms.
+
+Rules:
+
+- The session is the Cognito ID token itself, in one cookie
+  (`__Host-cd-session`: HttpOnly, Secure, SameSite=Strict, Path=/), kept by
+  the browser for as long as the token is valid. Nothing is stored on the
+  server: every request verifies the token (signature, issuer, audience,
+  expiry) with the staff API's verifier.
+- There is no refresh. When the token expires (the pool client's
+  IdTokenValidity, 60 minutes), the next request goes to the sign-in page,
+  with where it was going as `next`.
+- Every form posted in a session carries a synchronizer token: HMAC-SHA256 of
+  the session's token under the console key. The sign-in form, posted before
+  there is a session, carries the HMAC of a random nonce that a short-lived
+  cookie of its own holds (`__Host-cd-sign-in`). A post without its token,
+  or with a wrong one, is refused before anything else is done. Tokens are
+  compared in constant time.
+- `next` is a path of the console in one of its languages, never anything
+  that could lead to another origin.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final, Protocol
+
+from chalicelib.domain.errors import Unauthenticated
+from chalicelib.domain.staff import StaffMember
+
+SESSION_COOKIE: Final = "__Host-cd-session"
+SIGN_IN_COOKIE: Final = "__Host-cd-sign-in"
+#: How long a sign-in form may wait before it is sent, in seconds.
+SIGN_IN_FORM_SECONDS: Final = 1800
+#: The form field that carries the token.
+TOKEN_FIELD: Final = "csrf"  # noqa: S105 - a field's name, not a secret
+NEXT_MAX: Final = 1024
+_COOKIE_MAX: Final = 8192
+_ATTRIBUTES: Final = "Path=/; Secure; HttpOnly; SameSite=Strict"
+#: A console path: its language, non-empty segments of unreserved characters, an optional query.
+_NEXT: Final = re.compile(r"/(?:fa|tr|en)/console(?:/[\w.~%+=:@-]+)*/?(?:\?[\w.~%&=+:@/-]*)?", re.ASCII)
+_NOT_NEXT: Final = ("sign-in", "sign-out")
+
+
+@dataclass(frozen=True)
+class Session:
+    """A signed-in member: who they are, their token, and when it stops working."""
+
+    token: str
+    staff: StaffMember
+    expires_at: datetime
+
+
+class TokenVerifier(Protocol):
+    """What verifies an ID token: the staff API's CognitoTokenVerifier."""
+
+    def verify(self, authorization_header: str | None) -> StaffMember: ...
+
+
+def cookies(headers: Mapping[str, str]) -> dict[str, str]:
+    """The request's cookies by name (the first of a repeated name); an oversized header gives none."""
+    raw = headers.get("cookie") or ""
+    if len(raw) > _COOKIE_MAX:
+        return {}
+    found: dict[str, str] = {}
+    for part in raw.split(";"):
+        name, sep, value = part.strip().partition("=")
+        if sep and name and name not in found:
+            found[name] = value.strip().strip('"')
+    return found
+
+
+def open_session(token: str | None, verifier: TokenVerifier) -> Session:
+    """The session of a cookie's token, verified now; `Unauthenticated` if there is none or it is invalid."""
+    if not token:
+        raise Unauthenticated("no session")
+    staff = verifier.verify(f"Bearer {token}")
+    return Session(token, staff, _expiry(token))
+
+
+def _expiry(token: str) -> datetime:
+    """The `exp` of a token already verified."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return datetime.fromtimestamp(float(claims["exp"]), UTC)
+    except (IndexError, KeyError, TypeError, ValueError, binascii.Error) as exc:
+        raise Unauthenticated("the token has no expiry") from exc
+
+
+def session_cookie(token: str, max_age: int) -> str:
+    """The Set-Cookie value that opens a session for `max_age` seconds."""
+    return f"{SESSION_COOKIE}={token}; Max-Age={max(0, max_age)}; {_ATTRIBUTES}"
+
+
+def sign_in_cookie(nonce: str) -> str:
+    return f"{SIGN_IN_COOKIE}={nonce}; Max-Age={SIGN_IN_FORM_SECONDS}; {_ATTRIBUTES}"
+
+
+def cleared(name: str) -> str:
+    """The Set-Cookie value that removes a cookie of the console."""
+    return f"{name}=; Max-Age=0; {_ATTRIBUTES}"
+
+
+def new_nonce() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def form_token(key: bytes, session_token: str) -> str:
+    """The token every form of a session carries."""
+    return _mac(key, "session", session_token)
+
+
+def sign_in_token(key: bytes, nonce: str) -> str:
+    """The token the sign-in form carries, bound to the nonce of its cookie."""
+    return _mac(key, "sign-in", nonce)
+
+
+def _mac(key: bytes, label: str, value: str) -> str:
+    digest = hmac.new(key, f"{label}\x00{value}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+
+def token_matches(expected: str, given: Any) -> bool:
+    """Whether a posted token is the expected one, compared in constant time."""
+    if not isinstance(given, str) or not given.isascii():
+        return False
+    return hmac.compare_digest(expected.encode("ascii"), given.encode("ascii"))
+
+
+def safe_next(raw: Any) -> str | None:
+    """A console path to go to after signing in, or None if `raw` is not one."""
+    if not isinstance(raw, str) or not 0 < len(raw) <= NEXT_MAX or not _NEXT.fullmatch(raw):
+        return None
+    path = raw.split("?", 1)[0]
+    segments = path.split("/")
+    if ".." in segments or "." in segments or (len(segments) > 3 and segments[3] in _NOT_NEXT):
+        return None
+    return raw
