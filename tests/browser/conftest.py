@@ -144,7 +144,6 @@ class Tab:
     javascript: bool
     codes: list[str] = field(default_factory=list)
     urls: list[str] = field(default_factory=list)
-    posts: list[str] = field(default_factory=list)
     stray: list[str] = field(default_factory=list)
     csp: list[Any] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -234,14 +233,14 @@ def open_tab(site: Site, request: pytest.FixtureRequest) -> Iterator[OpenTab]:
     origin = site.url
     test_name = request.node.originalname.removeprefix("test_")
 
-    def open_one(lang: str, size: str, *, javascript: bool = True, name: str | None = None) -> Tab:
+    def open_one(lang: str, size: str, *, javascript: bool = True) -> Tab:
         context = site.browser.new_context(
             **SIZES[size], java_script_enabled=javascript, locale=lang, service_workers="block"
         )
         if javascript:
             context.grant_permissions(["clipboard-read", "clipboard-write"])
         page = context.new_page()
-        tab = Tab(site, context, page, name or test_name, lang, size, javascript)
+        tab = Tab(site, context, page, test_name, lang, size, javascript)
 
         def guard(route: Any) -> None:
             url = route.request.url
@@ -254,11 +253,6 @@ def open_tab(site: Site, request: pytest.FixtureRequest) -> Iterator[OpenTab]:
         context.route("**/*", guard)
         context.expose_binding("__cspViolation", lambda _source, detail: tab.csp.append(detail))
         context.add_init_script(_CSP_REPORT)
-
-        def on_request(req: Any) -> None:
-            tab.urls.append(req.url)
-            if req.method == "POST":
-                tab.posts.append(req.url)
 
         def on_response(response: Any) -> None:
             location = response.headers.get("location")
@@ -276,7 +270,7 @@ def open_tab(site: Site, request: pytest.FixtureRequest) -> Iterator[OpenTab]:
             tab.errors.append(f"a dialog opened ({dialog.type}): {dialog.message}")
             dialog.dismiss()
 
-        context.on("request", on_request)
+        context.on("request", lambda req: tab.urls.append(req.url))
         context.on("response", on_response)
         page.on("console", on_console)
         page.on("pageerror", lambda error: tab.errors.append(f"script error: {error}"))
