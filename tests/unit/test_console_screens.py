@@ -495,3 +495,27 @@ def test_persian_pages_write_persian_digits_and_jalali_dates(
     received = case.by_id("case-received").words()
     assert "۱۴۰۵" in received
     assert "2026" not in received
+
+
+def test_an_auditor_of_one_market_may_still_choose_any_market(
+    browser: Callable[..., Browser], desk: Desk
+) -> None:
+    code = desk.routed(PERSIAN_COMPLAINT)
+    auditor = browser(Member("auditor.tr", ["auditor"], None, "TR"))
+    queue = auditor.open("queue")
+    assert queue.by_id("market").attrs["name"] == "market"
+    iranian = auditor.open("queue?market=IR&department=claims")
+    assert iranian.has_id(f"row-{code}")
+    assert auditor.open("dashboard").has_id("market")
+    assert not browser(SUPERVISOR_TR).open("queue").has_id("market")
+
+
+def test_a_handlers_queue_starts_with_their_own_department(
+    browser: Callable[..., Browser], desk: Desk
+) -> None:
+    claims = desk.routed()
+    services = desk.routed(category="service_quality")
+    queue = browser(HANDLER_CLAIMS_TR).open("queue")
+    assert queue.has_id(f"row-{claims}")
+    assert not queue.has_id(f"row-{services}")
+    assert "selected" in queue.by_id("department").all("option", value="claims")[0].attrs
