@@ -144,7 +144,8 @@ def test_a_complaint_is_made_and_looked_up(open_tab: OpenTab, site: Site, lang: 
     """How to complain, the form, the confirmation with the code, the status, then replies and the survey."""
     tab = open_tab(lang, size)
     page = tab.page
-    tab.goto()
+    page.goto(f"{site.url}/")  # to the reader's language, by Accept-Language
+    assert page.url == tab.url()
     tab.audit("1-howto")
 
     tab.follow("#start-complaint")
