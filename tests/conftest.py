@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 import pytest
 from chalice.test import Client
@@ -118,3 +120,103 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
             return next((tier for tier in WHOLE_TIERS if scope.startswith(tier)), scope)
 
     return Scheduling(config, log)
+
+
+class Turns:
+    """Under xdist, no other test runs while tests marked `alone` run their calls.
+
+    Every other test holds a shared lock from its setup to its teardown. The call of an `alone`
+    test takes it exclusively, once the other workers' current tests have ended, and keeps it
+    until a test that is not `alone` comes next on this worker. While it waits it holds a
+    turnstile that every test passes before taking its shared lock, so that it is not starved.
+    In one process there is nobody to wait for, and nothing is locked.
+    """
+
+    def __init__(self, directory: Path | None) -> None:
+        self._files: tuple[IO[bytes], IO[bytes]] | None = None
+        self._alone = False
+        if directory is not None:
+            self._files = (
+                open(directory / "turnstile.lock", "ab"),  # noqa: SIM115 (kept open for the session)
+                open(directory / "running.lock", "ab"),  # noqa: SIM115
+            )
+
+    @contextlib.contextmanager
+    def shared(self) -> Iterator[None]:
+        if self._files is None:
+            yield
+            return
+        import fcntl
+
+        turnstile, running = self._files
+        fcntl.flock(turnstile, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(running, fcntl.LOCK_SH)
+        finally:
+            fcntl.flock(turnstile, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            fcntl.flock(running, fcntl.LOCK_UN)
+
+    def alone(self) -> None:
+        if self._files is None or self._alone:
+            return
+        import fcntl
+
+        turnstile, running = self._files
+        fcntl.flock(turnstile, fcntl.LOCK_EX)
+        fcntl.flock(running, fcntl.LOCK_EX)
+        self._alone = True
+
+    def together(self) -> None:
+        if self._files is None or not self._alone:
+            return
+        import fcntl
+
+        turnstile, running = self._files
+        fcntl.flock(running, fcntl.LOCK_UN)
+        fcntl.flock(turnstile, fcntl.LOCK_UN)
+        self._alone = False
+
+    def close(self) -> None:
+        for file in self._files or ():
+            file.close()
+
+
+TURNS = pytest.StashKey[Turns]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A worker's temporary directory is <the run's>/<worker id>: the locks live in the run's.
+    worker_basetemp = config.option.basetemp if hasattr(config, "workerinput") else None
+    config.stash[TURNS] = Turns(Path(worker_basetemp).parent if worker_basetemp else None)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if TURNS in config.stash:
+        config.stash[TURNS].close()
+
+
+def _alone(item: pytest.Item | None) -> bool:
+    return item is not None and item.get_closest_marker("alone") is not None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    turns = item.config.stash[TURNS]
+    if not _alone(item):
+        with turns.shared():
+            return (yield)
+    try:
+        return (yield)
+    finally:
+        if not _alone(nextitem):
+            turns.together()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    if _alone(item):
+        item.config.stash[TURNS].alone()
+    return (yield)

@@ -157,6 +157,21 @@ class Devstack:
             self.process.wait(timeout=10)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests on the shared running stack run `alone` under xdist (tests/conftest.py), and last.
+
+    They drive the stack as a user does, one command right after another, while its pipeline
+    works in the background: a lookup expects the complaint still "received", a staff action
+    expects nobody else wrote the complaint in between. Another test's load shifts those timings.
+    Last, because by then the other workers are mostly on short tests, which end soon.
+    """
+    on_running_stack = [item for item in items if "running_stack" in getattr(item, "fixturenames", ())]
+    for item in on_running_stack:
+        item.add_marker(pytest.mark.alone)
+        items.remove(item)
+    items.extend(on_running_stack)
+
+
 @pytest.fixture(scope="session")
 def running_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devstack]:
     """One ready stack of this repository, shared by the tests that only talk HTTP to it."""
