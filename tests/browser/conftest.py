@@ -83,7 +83,7 @@ def ensure_chromium() -> None:
             "as root (CI runs as root and installs it itself)"
         )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "--no-install-recommends", "chromium"]
+    install = ["apt-get", "install", "-y", "chromium"]  # with its recommended fonts
     if subprocess.run(install, env=env, check=False).returncode != 0:
         # A fresh machine may have no package lists yet.
         subprocess.run(["apt-get", "update"], env=env, check=True)
