@@ -188,6 +188,11 @@ def test_errors_are_found_and_fixed_with_the_keyboard_only(open_tab: OpenTab, la
     tab = open_tab(lang, size)
     page, keyboard, person = tab.page, tab.page.keyboard, PEOPLE[lang]
     tab.goto("complain")
+    keyboard.press("Tab")  # the skip link comes first, and shows itself
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    assert page.evaluate("document.activeElement.getBoundingClientRect().top") >= 0
+    keyboard.press("Enter")
+    assert tab.focused() == "main"
 
     # A description too short and a malformed e-mail address, sent with Enter.
     if lang == "en":  # no market is chosen for an English reader
@@ -205,7 +210,7 @@ def test_errors_are_found_and_fixed_with_the_keyboard_only(open_tab: OpenTab, la
     assert tab.focused() == "error-summary", "the script moves the focus to the summary"
     assert page.title().startswith(("(2", "(۲")), page.title()
     assert_summary_matches_fields(tab, {"description", "contact-email"})
-    assert page.url == tab.url("complain"), "nothing was sent"
+    assert page.url == tab.url("complain#main"), "nothing was sent"
     tab.audit("1-errors-found-by-the-script")
 
     # The first link leads to the description; more words fix it.
