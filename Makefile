@@ -30,7 +30,12 @@ report: $(INSTALLED)
 
 # Two test workers (addopts in pyproject.toml). Bytecode is cached even where the environment
 # says not to: every worker and local stack would otherwise compile the same modules again.
-test: lint
+# The browser tier's Chromium (Debian's package, installed when missing) is fetched while lint
+# runs; the tier's own set-up installs it, or says why it cannot, if this did not.
+test: $(INSTALLED)
+	@$(PY) -c 'from tests.browser.conftest import ensure_chromium; ensure_chromium()' \
+	  >/dev/null 2>&1 & chromium=$$!; \
+	$(MAKE) --no-print-directory lint; lint=$$?; wait $$chromium; test $$lint -eq 0
 	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest
 
 # mypy and cfn-lint run side by side; lint fails if either does.
