@@ -4,7 +4,8 @@ One stack and one browser serve the whole tier; every test gets fresh contexts (
 cookies or cache) at a phone's or a desktop's size. Every tab this file opens is watched
 for the whole test, and the test fails at teardown when any of these happened:
 
-- a request to anything but the stack's own origin (it is aborted, never sent);
+- a request to anything but the stack's own origin (it is aborted, never sent; the
+  browser's own requests, which no route sees, end at a dead loopback proxy);
 - a Content-Security-Policy violation (the page's `securitypolicyviolation` event, or
   the console's report of one), a script error, a console error, a dialog (an alert
   would mean injected script ran);
@@ -42,6 +43,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+#: Everything but 127.0.0.1 goes to a proxy on a loopback port where nothing listens, so that even
+#: a request of the browser's own, which no route sees, fails without leaving the machine.
+DEAD_END_PROXY = {"server": "http://127.0.0.1:9", "bypass": "127.0.0.1"}
 SIZES: dict[str, dict[str, Any]] = {
     "mobile": {
         "viewport": {"width": 390, "height": 844},
@@ -120,7 +124,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS, proxy=DEAD_END_PROXY
             )
             try:
                 stack.wait_until_healthy(timeout=90)
@@ -165,11 +169,14 @@ class Tab:
         return str(self.page.evaluate("document.activeElement ? document.activeElement.id : ''"))
 
     def shot(self, step: str = "") -> Path:
-        """A full-page screenshot under .local/screenshots/."""
+        """A screenshot under .local/screenshots/: the whole page on a phone, the window on a desktop.
+
+        (A desktop page in full is a large image to encode, and its top shows the layout.)
+        """
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         suffix = f"-{step}" if step else ""
         path = SCREENSHOTS / f"{self.name}-{self.lang}-{self.size}{suffix}.png"
-        self.page.screenshot(path=str(path), full_page=True)
+        self.page.screenshot(path=str(path), full_page=self.size == "mobile")
         return path
 
     def audit(self, step: str, axe: bool | None = None) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import LANGUAGES, SIZES, OpenTab, Site, Tab, wait_for_message
+from tests.browser.conftest import AXE_SIZES, LANGUAGES, SIZES, OpenTab, Site, Tab, wait_for_message
 
 pytestmark = pytest.mark.browser
 
@@ -172,10 +172,11 @@ def test_a_complaint_is_made_and_looked_up(open_tab: OpenTab, site: Site, lang: 
     assert page.inner_text("#status-milestones").strip()
     tab.audit("5-status-result")
 
-    tab.follow("a.primary__link[href$='/reply']")
-    tab.audit("6-reply")
-    tab.follow("a.primary__link[href$='/feedback']")
-    tab.audit("7-feedback")
+    if size in AXE_SIZES:  # forms of the same parts, audited where axe-core runs
+        tab.follow("a.primary__link[href$='/reply']")
+        tab.audit("6-reply")
+        tab.follow("a.primary__link[href$='/feedback']")
+        tab.audit("7-feedback")
 
     message = wait_for_message(site, code)
     assert (message["channel"], message["to"]) == ("sms", e164)
