@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import dynamodb, import_time, pages, pipeline, staff
+from bench import dynamodb, import_time, pages, pipeline, reports, staff
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,6 +22,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as local_dir:
         results["pipeline_requests_per_batch"] = pipeline.requests_per_batch(Path(local_dir) / "batch")
         results["pipeline_throughput"] = pipeline.throughput(Path(local_dir) / "runner")
+    results["period_reports"] = reports.measure()
     results["pages"] = pages.run()
     text = json.dumps(results, indent=2, ensure_ascii=False)
     print(text)
