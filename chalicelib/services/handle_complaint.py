@@ -1,10 +1,14 @@
 """Staff work on one complaint (ISO 10002 7.5 to 7.9): read it, reveal its personal data, act on it.
 
 An action is one read and one transactional write: the complaint's update,
-conditioned on the version read, and its history event. If someone else
-changed the complaint in between, nothing is written and the caller learns
-the state it is in now (409). Every staff read of personal data is recorded
-in the history before the data is answered.
+conditioned on the version read, and its history event. A caller that names
+the version it saw (`expected_version`) gets 409 with the state the complaint
+is in now if anyone changed it since. A caller that names none asks for the
+action on the complaint as it is: a write that loses a race to another writer
+(often the pipeline recording a message it sent) is read, decided and written
+again, up to ATTEMPTS times, and the action must still be allowed then. Every
+staff read of personal data is recorded in the history before the data is
+answered.
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ from chalicelib.domain.staff import StaffMember
 from chalicelib.domain.tracking import parse_tracking_code
 from chalicelib.domain.views import case_view, history_view, personal_view
 from chalicelib.services.ports import Clock, ComplaintRepository
+
+#: Reads, decisions and writes of an action that names no version, before it answers 409.
+ATTEMPTS = 3
 
 
 def load(tracking_code: str, repository: ComplaintRepository) -> Complaint:
@@ -100,34 +107,40 @@ def perform_action(
     reopen_window_days: int,
 ) -> dict[str, Any]:
     """Take one lifecycle action; the complaint as it is after it."""
-    complaint = load(tracking_code, repository)
-    # Who may act comes first: a member refused the action learns that, not what their body lacks.
-    access.require(staff, Permission.READ, complaint)
-    access.require_action(staff, action, complaint)
-    command = c.parse_command(action, payload)
-    expected = c.expected_version(payload)
-    if isinstance(command, c.Assess) and command.priority is not None:
-        access.require(staff, Permission.OVERRIDE_PRIORITY, complaint)
-    if expected is not None and expected != complaint.version:
-        raise _stale(complaint, f"the complaint changed since version {expected}")
-    now = clock.now()
-    try:
-        after, event = handle(
-            complaint, command, actor=staff.actor, now=now, reopen_window_days=reopen_window_days
-        )
-    except IllegalTransition as exc:
-        # The state's actions narrowed to this member's, as the case view offers them.
-        mine = set(access.actions_for(staff, complaint))
-        allowed = tuple(a for a in exc.allowed if a in mine)
-        raise IllegalTransition(exc.state, exc.action, allowed) from exc
-    try:
-        repository.apply_change(complaint, after, event)
-    except ConcurrentUpdate as exc:
-        current = repository.get(complaint.tracking_code)
-        if current is None:
-            raise
-        raise _stale(current, "someone else changed this complaint first") from exc
-    return case_view(after, now, access.actions_for(staff, after))
+    command = None
+    for attempt in range(1, ATTEMPTS + 1):
+        complaint = load(tracking_code, repository)
+        # Who may act comes first: a member refused the action learns that, not what their body lacks.
+        access.require(staff, Permission.READ, complaint)
+        access.require_action(staff, action, complaint)
+        if command is None:
+            command = c.parse_command(action, payload)
+            expected = c.expected_version(payload)
+            if isinstance(command, c.Assess) and command.priority is not None:
+                access.require(staff, Permission.OVERRIDE_PRIORITY, complaint)
+        if expected is not None and expected != complaint.version:
+            raise _stale(complaint, f"the complaint changed since version {expected}")
+        now = clock.now()
+        try:
+            after, event = handle(
+                complaint, command, actor=staff.actor, now=now, reopen_window_days=reopen_window_days
+            )
+        except IllegalTransition as exc:
+            # The state's actions narrowed to this member's, as the case view offers them.
+            mine = set(access.actions_for(staff, complaint))
+            allowed = tuple(a for a in exc.allowed if a in mine)
+            raise IllegalTransition(exc.state, exc.action, allowed) from exc
+        try:
+            repository.apply_change(complaint, after, event)
+        except ConcurrentUpdate as exc:
+            if expected is None and attempt < ATTEMPTS:
+                continue
+            current = repository.get(complaint.tracking_code)
+            if current is None:
+                raise
+            raise _stale(current, "someone else changed this complaint first") from exc
+        return case_view(after, now, access.actions_for(staff, after))
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def _stale(current: Complaint, message: str) -> ConcurrentUpdate:

@@ -305,11 +305,57 @@ def test_two_actions_on_the_same_version_the_second_is_409_with_state_and_versio
     assert desk.repository.complaints[code].decision is None
 
 
-def test_a_write_that_loses_the_race_is_409_with_what_won(desk: Desk) -> None:
+def test_a_write_that_names_its_version_and_loses_the_race_is_409_with_what_won(desk: Desk) -> None:
     code = desk.routed()
+    writes = desk.repository.calls.count("apply_change")
     desk.repository.fail_next_changes(ConcurrentUpdate(code))
-    body = problem_of(desk.act(code, "add_note", HANDLER_CLAIMS_TR, text="a note"), 409)
+    response = desk.act(code, "add_note", HANDLER_CLAIMS_TR, text="a note", expected_version=2)
+    body = problem_of(response, 409)
     assert (body["state"], body["version"]) == ("investigating", 3)
+    assert desk.repository.calls.count("apply_change") == writes + 1  # not tried again
+
+
+def test_a_write_without_a_version_that_loses_a_race_is_taken_again_on_the_complaint_as_it_is(
+    desk: Desk,
+) -> None:
+    """The pipeline recording an SMS between the read and the write is no reason to refuse a note."""
+    code = desk.routed()
+    writes = desk.repository.calls.count("apply_change")
+    desk.repository.fail_next_changes(ConcurrentUpdate(code), ConcurrentUpdate(code))
+    response = desk.act(code, "add_note", HANDLER_CLAIMS_TR, text="a note")
+    assert response.status_code == 200, response.body
+    assert body_of(response)["version"] == 5  # after the two writes that won
+    assert desk.repository.calls.count("apply_change") == writes + 3
+    assert [e.action for e in desk.repository.events[code]].count("add_note") == 1
+
+
+def test_a_write_without_a_version_that_keeps_losing_is_409_after_three_tries(desk: Desk) -> None:
+    code = desk.routed()
+    writes = desk.repository.calls.count("apply_change")
+    desk.repository.fail_next_changes(*[ConcurrentUpdate(code)] * 3)
+    body = problem_of(desk.act(code, "add_note", HANDLER_CLAIMS_TR, text="a note"), 409)
+    assert (body["state"], body["version"]) == ("investigating", 5)
+    assert desk.repository.calls.count("apply_change") == writes + 3
+    assert "add_note" not in [e.action for e in desk.repository.events[code]]
+
+
+def test_an_action_taken_again_is_judged_on_the_state_the_race_left(desk: Desk) -> None:
+    """The supervisor asks the complainant first: the handler's question, tried again, is refused."""
+    code = desk.routed()
+    repository = desk.repository
+    honest = repository.apply_change
+
+    def supervisor_asks_first(before: Any, after: Any, event: Any) -> None:
+        repository.apply_change = honest  # type: ignore[method-assign]
+        asked = desk.act(code, "request_information", SUPERVISOR_TR, message="rapor?", channel="sms")
+        assert asked.status_code == 200, asked.body
+        raise ConcurrentUpdate(code)
+
+    repository.apply_change = supervisor_asks_first  # type: ignore[method-assign]
+    response = desk.act(code, "request_information", HANDLER_CLAIMS_TR, message="fatura?", channel="sms")
+    body = problem_of(response, 409)
+    assert body["state"] == "awaiting_complainant"
+    assert [e.action for e in repository.events[code]].count("request_information") == 1
 
 
 @pytest.mark.parametrize("version", [0, -1, "x", 1.5, True, "۲۲"])
