@@ -112,13 +112,21 @@ def _serve(screen: Screen, visit: Visit, params: dict[str, str]) -> Response:
     except e.Unauthenticated:
         return _to_sign_in(visit, screen, params, expired=bool(token))
     visit = replace(visit, session=session)
-    if visit.is_post:
-        posted = read_payload(visit.request.raw_body, visit.request.headers, c.settings.max_body_bytes)
-        if not token_matches(form_token(c.console_key, session.token), posted.pop(TOKEN_FIELD, None)):
-            log.warning("a form was posted by %s without its token; refused", session.staff.actor)
-            return problem_page(visit, 403, "form_token", back=_back(visit, screen, params))
-        visit = replace(visit, posted=posted)
-    return screen.view(visit, **params)
+    try:
+        if visit.is_post:
+            posted = read_payload(visit.request.raw_body, visit.request.headers, c.settings.max_body_bytes)
+            if not token_matches(form_token(c.console_key, session.token), posted.pop(TOKEN_FIELD, None)):
+                log.warning("a form was posted by %s without its token; refused", session.staff.actor)
+                return problem_page(visit, 403, "form_token", back=_back(visit, screen, params))
+            visit = replace(visit, posted=posted)
+        return screen.view(visit, **params)
+    except e.ComplaintDeskError as exc:
+        # The problem's page is a page of the session: who is signed in, the menu, and a way back.
+        back = _back(visit, screen, params) if visit.is_post else visit.link("queue")
+        answer = error_page(visit, exc, back=back)
+        if answer is None:
+            raise
+        return answer
 
 
 def _back(visit: Visit, screen: Screen, params: dict[str, str]) -> str:
