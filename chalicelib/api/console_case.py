@@ -27,6 +27,7 @@ from chalice.app import Response
 
 from chalicelib.api.console_pages import Visit, date_time, label, page, redirect
 from chalicelib.api.forms import Form, field_id, flatten
+from chalicelib.api.render import bdi
 from chalicelib.domain import errors as e
 from chalicelib.domain import policy as p
 from chalicelib.domain.access import Permission
@@ -206,6 +207,7 @@ def reveal(visit: Visit, code: str) -> Response:
         visit,
         "console/reveal.html",
         texts("console.reveal.title", code=data["tracking_code"]),
+        shown_heading=texts("console.reveal.title", code=bdi(data["tracking_code"], "ltr")),
         here=f"/complaints/{data['tracking_code']}",
         code=data["tracking_code"],
         case_href=visit.link(f"complaints/{data['tracking_code']}"),
@@ -334,6 +336,9 @@ def case_page(
         visit,
         "console/complaint.html",
         texts("console.case.title", code=view["tracking_code"]),
+        # The heading isolates the code alone: around the whole title, a Persian word before a code
+        # that starts with a digit took the digit ("شکایت 9TVJ-..." read "TVJ-...", the word, "9").
+        shown_heading=texts("console.case.title", code=bdi(view["tracking_code"], "ltr")),
         status=status,
         form=failed,
         here=f"/complaints/{view['tracking_code']}",
