@@ -68,7 +68,9 @@ AXE_OPTIONS = {
     "resultTypes": ["violations"],
 }
 #: The console's own words for a response with an error status: expected after a refused form.
-_STATUS_LINE = re.compile(r"^Failed to load resource: the server responded with a status of (404|409|422)\b")
+_STATUS_LINE = re.compile(r"^Failed to load resource: the server responded with a status of ([0-9]{3})\b")
+#: The statuses a refused form answers with, expected in every tab (a test may expect more).
+EXPECTED_STATUSES = frozenset({404, 409, 422})
 _CSP_REPORT = """
 document.addEventListener("securitypolicyviolation", function (event) {
   window.__cspViolation({directive: event.violatedDirective, blocked: event.blockedURI,
@@ -105,6 +107,12 @@ class Site:
     @property
     def url(self) -> str:
         return self.stack.api_url
+
+    @property
+    def staff_password(self) -> str:
+        """The demo staff users' one password, as the stack wrote it into its stack.json."""
+        stack = json.loads((self.stack.local_dir / "stack.json").read_text(encoding="utf-8"))
+        return str(stack["demo_password"])
 
     def outbox(self) -> list[dict[str, Any]]:
         path = self.stack.local_dir / "outbox.jsonl"
@@ -152,6 +160,8 @@ class Tab:
     csp: list[Any] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     accessibility: list[str] = field(default_factory=list)
+    #: The error statuses whose "Failed to load resource" console line is expected (a refusal shown).
+    statuses: set[int] = field(default_factory=lambda: set(EXPECTED_STATUSES))
 
     def url(self, path: str = "") -> str:
         return f"{self.site.url}/{self.lang}/{path}"
@@ -270,8 +280,10 @@ def open_tab(site: Site, request: pytest.FixtureRequest) -> Iterator[OpenTab]:
             text = message.text
             if "Content Security Policy" in text or "Content-Security-Policy" in text:
                 tab.csp.append(text)
-            elif message.type == "error" and not _STATUS_LINE.match(text):
-                tab.errors.append(f"console error: {text}")
+            elif message.type == "error":
+                status = _STATUS_LINE.match(text)
+                if status is None or int(status.group(1)) not in tab.statuses:
+                    tab.errors.append(f"console error: {text}")
 
         def on_dialog(dialog: Any) -> None:
             tab.errors.append(f"a dialog opened ({dialog.type}): {dialog.message}")
