@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import dynamodb, import_time, pages, pipeline, reports, staff
+from bench import console, dynamodb, import_time, pages, pipeline, reports, staff
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,6 +24,7 @@ def main() -> int:
         results["pipeline_throughput"] = pipeline.throughput(Path(local_dir) / "runner")
     results["period_reports"] = reports.measure()
     results["pages"] = pages.run()
+    results["console_at_5000_open"] = console.run()
     text = json.dumps(results, indent=2, ensure_ascii=False)
     print(text)
     out = ROOT / ".local" / "bench.json"

@@ -404,6 +404,11 @@ def _pick(rng: random.Random, weights: dict[Any, int]) -> Any:
 
 def complaint(rng: random.Random, received_at: datetime, now: datetime = NOW) -> Complaint:
     """One Turkish complaint received at `received_at`, handled along a random path as far as `now`."""
+    return _handled(received_complaint(rng, received_at), _pick(rng, _PATHS), rng, now)
+
+
+def received_complaint(rng: random.Random, received_at: datetime) -> Complaint:
+    """One Turkish complaint as intake leaves it: a random channel, category and language, triaged."""
     channel: Channel = _pick(rng, _CHANNELS)
     network = rng.choice(list(SocialNetwork)) if channel is Channel.SOCIAL_MEDIA else None
     submission, triage = _submission(
@@ -437,7 +442,7 @@ def complaint(rng: random.Random, received_at: datetime, now: datetime = NOW) ->
             MilestoneCode.ACKNOWLEDGED, received_at + timedelta(seconds=rng.randrange(20, 900))
         )
         received = dataclasses.replace(received, milestones=(*received.milestones, acknowledged))
-    return _handled(received, _pick(rng, _PATHS), rng, now)
+    return received
 
 
 @functools.cache
