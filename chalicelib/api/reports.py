@@ -105,6 +105,8 @@ def parse_request(
     payload: Mapping[str, Any], staff: StaffMember, now: datetime
 ) -> tuple[Market, PeriodKind, date]:
     """Market, period and day of a build request; the supervisor's own market unless an auditor."""
+    # Who may ask comes first: a member refused a build learns that, not what their form lacks.
+    market_scope(staff, Permission.BUILD_REPORTS, None)
     errors: list[FieldError] = []
     _refuse_unknown(payload, {"market", "period", "date"}, errors)
     market = _choice(payload.get("market"), Market, "market", errors)

@@ -144,6 +144,8 @@ def test_only_a_supervisor_asks_for_a_build(desk: Desk, shelf: Any, who: Member)
     problem_of(
         desk.post("/staff/reports", who, {"market": "TR", "period": "daily", "date": "2026-11-18"}), 403
     )
+    # Who may ask comes before what the form lacks: a malformed request is refused just the same.
+    problem_of(desk.post("/staff/reports", who, {"period": "hourly", "date": "yesterday"}), 403)
     assert requests.requests == []
 
 
