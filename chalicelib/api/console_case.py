@@ -187,7 +187,7 @@ def complaint(visit: Visit, code: str) -> Response:
 
 def reveal(visit: Visit, code: str) -> Response:
     """POST with a reason: the personal data and the timeline's free text; both reads are recorded."""
-    from chalicelib.services.handle_complaint import complaint_history, reveal_personal_data
+    from chalicelib.services.handle_complaint import reveal_with_history
 
     if not visit.is_post:
         return redirect(visit.link(f"complaints/{code}"))
@@ -199,8 +199,9 @@ def reveal(visit: Visit, code: str) -> Response:
         form = reveal_form(visit.texts, flatten(visit.posted), fields.errors)
         return case_page(visit, code, status=422, failed=form)
     c, staff = visit.container, visit.staff
-    data = reveal_personal_data(code, staff=staff, repository=c.repository, clock=c.clock, reason=reason)
-    history = complaint_history(code, staff=staff, repository=c.repository, clock=c.clock)
+    data, history = reveal_with_history(
+        code, staff=staff, repository=c.repository, clock=c.clock, reason=reason
+    )
     log.info("personal data of %s read by %s in the console", data["tracking_code"], staff.actor)
     market, texts = visit.market(), visit.texts  # the member's market: none but theirs is revealed to them
     return page(
@@ -305,13 +306,10 @@ def case_page(
     visit: Visit, code: str, *, status: int = 200, failed: Form | None = None, open: Action | None = None
 ) -> Response:
     """The complaint's page; `failed` is a refused form (an action's or the reveal's), with its problems."""
-    from chalicelib.services.handle_complaint import complaint_history, view_complaint
+    from chalicelib.services.handle_complaint import view_with_timeline
 
     c, texts, staff = visit.container, visit.texts, visit.staff
-    view = view_complaint(code, staff=staff, repository=c.repository, clock=c.clock)
-    history = complaint_history(
-        view["tracking_code"], staff=staff, repository=c.repository, clock=c.clock, text=False
-    )
+    view, history = view_with_timeline(code, staff=staff, repository=c.repository, clock=c.clock)
     market = Market(view["market"])
     actions = []
     for name in view["allowed_actions"]:

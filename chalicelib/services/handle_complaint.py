@@ -81,6 +81,41 @@ def complaint_history(
     recorded: a timeline shown beside the case, where nobody asked for it.
     """
     complaint = load(tracking_code, repository)
+    return _history_of(complaint, staff=staff, repository=repository, clock=clock, text=text)
+
+
+def view_with_timeline(
+    tracking_code: str, *, staff: StaffMember, repository: ComplaintRepository, clock: Clock
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The complaint's view and its timeline without free text, from one read of the complaint."""
+    complaint = load(tracking_code, repository)
+    access.require(staff, Permission.READ, complaint)
+    view = case_view(complaint, clock.now(), access.actions_for(staff, complaint))
+    history = _history_of(complaint, staff=staff, repository=repository, clock=clock, text=False)
+    return view, history
+
+
+def reveal_with_history(
+    tracking_code: str,
+    *,
+    staff: StaffMember,
+    repository: ComplaintRepository,
+    clock: Clock,
+    reason: str | None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The personal data and the history with its free text, from one read; both reads recorded first."""
+    complaint = load(tracking_code, repository)
+    access.require(staff, Permission.READ_PERSONAL, complaint)
+    repository.record_access(
+        AccessEvent(complaint.tracking_code, clock.now(), staff.actor, "personal_data", reason)
+    )
+    history = _history_of(complaint, staff=staff, repository=repository, clock=clock, text=True)
+    return personal_view(complaint), history
+
+
+def _history_of(
+    complaint: Complaint, *, staff: StaffMember, repository: ComplaintRepository, clock: Clock, text: bool
+) -> dict[str, Any]:
     access.require(staff, Permission.READ_HISTORY, complaint)
     with_text = text and access.may(staff, access.PERMISSIONS[Permission.READ_PERSONAL], complaint)
     changes, reads = repository.history(complaint.tracking_code)

@@ -145,7 +145,12 @@ def test_a_handler_cannot_see_or_act_on_another_departments_complaint(
     own = browser(HANDLER_CLAIMS_TR)
     case = own.open(f"complaints/{code}")
     other = browser(HANDLER_SERVICES_TR)
-    assert problem(other.get(f"complaints/{code}"), 403) == "forbidden"
+    refused = other.get(f"complaints/{code}")
+    assert problem(refused, 403) == "forbidden"
+    # The refusal is a page of the session: who is signed in, the menu, sign-out and a way back.
+    document = page_of(refused, 403)
+    assert document.by_id("signed-in-as").attrs["data-username"] == HANDLER_SERVICES_TR.username
+    assert document.has_id("nav-queue") and document.has_id("sign-out")
     before = list(desk.repository.events[code])
     for action, fields in [
         ("add_note", {"text": "Bizim değil."}),
@@ -440,6 +445,20 @@ def test_the_reveal_page_shows_it_after_recording_who_why_and_when(
     ]
     again = handler.open(f"complaints/{code}")
     assert "Müşteri telefonda" in again.by_id("case-reads").words()
+
+
+def test_a_complaint_page_and_the_reveal_read_the_complaint_once(
+    browser: Callable[..., Browser], desk: Desk
+) -> None:
+    """The case and its timeline come from one read of the complaint and one of its history."""
+    code = planted(desk)
+    handler = browser(HANDLER_CLAIMS_TR)
+    desk.repository.calls.clear()
+    case = handler.open(f"complaints/{code}")
+    assert desk.repository.calls == ["get", "history"]
+    desk.repository.calls.clear()
+    page_of(handler.send(case, "reveal-form", reason="kimlik doğrulandı"))
+    assert desk.repository.calls == ["get", "record_access", "history", "record_access"]
 
 
 def test_revealing_needs_a_reason(browser: Callable[..., Browser], desk: Desk) -> None:
