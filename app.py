@@ -324,26 +324,10 @@ def staff_dashboard() -> Response:
 @app.route("/dashboard", methods=["GET"])
 @guarded
 def dashboard_page() -> Response:
-    """The page that shows the live dashboard (it asks for the staff ID token)."""
-    from chalicelib.api.dashboard import page
+    """The live dashboard's old address: to the console's dashboard in the visitor's language (303)."""
+    from chalicelib.api.pages import choose_language
 
-    return page()
-
-
-@app.route("/assets/dashboard.js", methods=["GET"])
-@guarded
-def dashboard_script() -> Response:
-    from chalicelib.api.dashboard import script
-
-    return script()
-
-
-@app.route("/assets/dashboard.css", methods=["GET"])
-@guarded
-def dashboard_style() -> Response:
-    from chalicelib.api.dashboard import style
-
-    return style()
+    return choose_language(_request(), "console/dashboard")
 
 
 @app.route("/staff/capa", methods=["GET", "POST"], content_types=list(ACCEPTED))

@@ -116,12 +116,12 @@ class Visit:
 # --- entry points (app.py) -------------------------------------------------------------------------
 
 
-def choose_language(request: Request) -> Response:
+def choose_language(request: Request, path: str = "") -> Response:
     """GET /: to the visitor's language; English when Accept-Language names none of ours."""
     language = negotiate(request.headers.get("accept-language"))
     headers = {
         **page_headers(),
-        "Location": f"{site_base(request)}/{language.value}/",
+        "Location": f"{site_base(request)}/{language.value}/{path}",
         "Vary": "Accept-Language",
     }
     return Response(body="", status_code=303, headers=headers)

@@ -150,7 +150,8 @@ def test_a_handler_cannot_see_or_act_on_another_departments_complaint(
     # The refusal is a page of the session: who is signed in, the menu, sign-out and a way back.
     document = page_of(refused, 403)
     assert document.by_id("signed-in-as").attrs["data-username"] == HANDLER_SERVICES_TR.username
-    assert document.has_id("nav-queue") and document.has_id("sign-out")
+    assert document.has_id("nav-queue")
+    assert document.has_id("sign-out")
     before = list(desk.repository.events[code])
     for action, fields in [
         ("add_note", {"text": "Bizim değil."}),

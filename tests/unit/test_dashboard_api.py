@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
 import pytest
 
-from chalicelib.api.dashboard import CONTENT_SECURITY_POLICY
 from chalicelib.bootstrap import Container, container
 from chalicelib.domain.dashboard import DashboardReading
 from chalicelib.domain.policy import Market
@@ -233,51 +231,19 @@ def test_the_cache_setting_defaults_to_ten_seconds_and_is_read_from_the_environm
     assert Settings.from_environ({**environ, "DASHBOARD_CACHE_SECONDS": "0"}).dashboard_cache_seconds == 0
 
 
-# --- the page and its assets -----------------------------------------------------------------------
+# --- the old page's address ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("path", "content_type"),
-    [
-        ("/dashboard", "text/html; charset=utf-8"),
-        ("/assets/dashboard.js", "text/javascript; charset=utf-8"),
-        ("/assets/dashboard.css", "text/css; charset=utf-8"),
-    ],
+    ("accept", "lang"), [("fa-IR,fa;q=0.9", "fa"), ("tr-TR", "tr"), ("de-DE", "en"), ("", "en")]
 )
-def test_the_page_and_its_assets_carry_a_strict_policy(desk: Desk, path: str, content_type: str) -> None:
-    response = desk.client.http.get(path)
-    assert response.status_code == 200
-    assert response.headers["Content-Type"] == content_type
-    assert response.headers["Content-Security-Policy"] == (
-        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    )
-    assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
-    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] == "no-referrer"
-    assert response.headers["X-Frame-Options"] == "DENY"
-
-
-def test_the_page_needs_nothing_inline_and_loads_its_own_assets(desk: Desk) -> None:
-    html = desk.client.http.get("/dashboard").body.decode()
-    assert '<html lang="en" dir="ltr">' in html
-    assert '<script src="assets/dashboard.js" defer></script>' in html
-    assert '<link rel="stylesheet" href="assets/dashboard.css">' in html
-    assert not re.search(r"<script(?![^>]*\bsrc=)", html)  # no inline script
-    assert "<style" not in html
-    assert not re.search(r"\sstyle=", html)
-    assert not re.search(r"\son[a-z]+=", html)  # no inline event handlers
-    assert 'type="password"' in html
-    assert 'aria-live="polite"' in html
-
-
-def test_the_script_writes_text_never_markup(desk: Desk) -> None:
-    script = desk.client.http.get("/assets/dashboard.js").body.decode()
-    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
-        assert sink not in script
-    assert "textContent" in script
-    assert "sessionStorage" in script
-    assert "localStorage" not in script
-    assert "Authorization" in script
-    assert "scope" in script  # header cells name their column or row
+def test_the_old_dashboard_address_leads_to_the_console(desk: Desk, accept: str, lang: str) -> None:
+    """People see the dashboard in the console, signed in; the token-pasting page is gone."""
+    headers = {"Accept-Language": accept} if accept else {}
+    response = desk.client.http.get("/dashboard", headers=headers)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/{lang}/console/dashboard")
+    assert response.headers["Vary"] == "Accept-Language"
+    assert response.body == b""
+    for gone in ("/assets/dashboard.js", "/assets/dashboard.css"):
+        assert desk.client.http.get(gone).status_code == 404

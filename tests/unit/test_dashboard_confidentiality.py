@@ -122,10 +122,3 @@ def test_a_listed_complaint_has_only_codes_taxonomy_times_ages_and_shares(
     assert rows
     for row in rows:
         assert set(row) == allowed
-
-
-def test_the_page_and_its_assets_hold_no_data_at_all(desk: Desk, planted: list[str]) -> None:
-    for path in ("/dashboard", "/assets/dashboard.js", "/assets/dashboard.css"):
-        text = desk.client.http.get(path).body.decode("utf-8")
-        for value in PLANTED + planted:
-            assert value not in text, (path, value)
