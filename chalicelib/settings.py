@@ -53,6 +53,7 @@ _OPTIONAL_DEFAULTS: dict[str, str] = {
     "ESCALATION_THRESHOLDS": "0.8,1.0",
     "PUBLIC_BASE_URL": "",
     "DASHBOARD_CACHE_SECONDS": "10",
+    "CONSOLE_SESSION_HOURS": "12",
     "REPORT_LINK_SECONDS": "300",
     "REPORT_WORKERS": "8",
 }
@@ -104,6 +105,7 @@ class Settings:
     public_base_url: str = ""
     #: How long one container reuses a market's dashboard reads (0: read on every request).
     dashboard_cache_seconds: int = 10
+    console_session_hours: int = 12
     #: How long a report download link works, in seconds.
     report_link_seconds: int = 300
     #: Day-index partitions a report reads at once.
@@ -134,6 +136,9 @@ class Settings:
                 escalation_thresholds=_thresholds(optional["ESCALATION_THRESHOLDS"]),
                 public_base_url=optional["PUBLIC_BASE_URL"].rstrip("/"),
                 dashboard_cache_seconds=int(optional["DASHBOARD_CACHE_SECONDS"]),
+                console_session_hours=_bounded(
+                    optional["CONSOLE_SESSION_HOURS"], "CONSOLE_SESSION_HOURS", 1, 24
+                ),
                 report_link_seconds=_bounded(optional["REPORT_LINK_SECONDS"], "REPORT_LINK_SECONDS", 1, 3600),
                 report_workers=_bounded(optional["REPORT_WORKERS"], "REPORT_WORKERS", 1, 64),
             )

@@ -22,6 +22,11 @@
   put back, and the stream cut back, in place. The tables keep their
   identity, so a stream iterator taken before a failed transaction no longer
   reads an orphaned shard.
+- moto's Cognito has no `RevokeToken`: the console's sign-out revokes the
+  session's refresh token with it. The emulator gets the operation as AWS
+  documents it: a refresh token of the named app client stops working
+  (moto then refuses it, as it does after `GlobalSignOut`); any other token
+  is left alone and the answer is empty, as AWS answers.
 - moto's DynamoDB is not thread-safe, and its server serves requests on many
   threads: a transaction's snapshot can iterate a table while another request
   writes to it ("dictionary changed size during iteration", a 500). DynamoDB
@@ -267,3 +272,22 @@ def serialize_dynamodb_requests() -> None:
 
     call_action.serialized = True  # type: ignore[attr-defined]
     DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+
+
+def revocable_refresh_tokens() -> None:
+    """Give moto's Cognito the `RevokeToken` operation (see above); idempotent."""
+    from moto.cognitoidp.responses import CognitoIdpResponse
+    from moto.core.responses import EmptyResult
+
+    if hasattr(CognitoIdpResponse, "revoke_token"):
+        return
+
+    def revoke_token(self: Any) -> Any:
+        token, client_id = self._get_param("Token"), self._get_param("ClientId")
+        for pool in self.backend.user_pools.values():
+            held = pool.refresh_tokens.get(token)
+            if held is not None and held[0] == client_id:
+                pool.refresh_tokens[token] = None  # moto's mark of a signed-out refresh token
+        return EmptyResult()
+
+    CognitoIdpResponse.revoke_token = revoke_token  # type: ignore[attr-defined]

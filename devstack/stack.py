@@ -55,6 +55,7 @@ from devstack.options import HOST, StackOptions
 from devstack.outbox import Outbox, ensure_outbox, outbox_path
 from devstack.quirks import (
     repair_key_policies,
+    revocable_refresh_tokens,
     serialize_dynamodb_requests,
     share_stream_records_in_snapshots,
     snapshot_only_touched_items,
@@ -171,6 +172,7 @@ class LocalStack:
         share_stream_records_in_snapshots()
         snapshot_only_touched_items()
         serialize_dynamodb_requests()
+        revocable_refresh_tokens()
         clients = Clients(running.emulator.url, options.region)
         running.environ_before = dict(os.environ)
         _apply(emulator_environment(os.environ, running.emulator.url, options.region, os.devnull))

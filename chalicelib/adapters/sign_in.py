@@ -9,13 +9,19 @@ Rules:
   usernames exist (the pool's client also has PreventUserExistenceErrors).
 - Cognito's throttling is `TooManyAttempts` (429, try again later); an
   outage or a misconfigured client is `StorageUnavailable` (503).
-- Only the ID token is kept: the console's session is that token in a
-  cookie. The access and refresh tokens Cognito also returns are dropped here.
+- The ID token and the refresh token are kept (the console's session is
+  their two cookies); the access token is dropped here.
+- `refresh` exchanges the refresh token for a new ID token
+  (`REFRESH_TOKEN_AUTH`): a refused one (expired, revoked) is
+  `Unauthenticated`, like a refused password.
+- `revoke` revokes the refresh token (`RevokeToken`; the pool client has
+  token revocation on), so that a signed-out session cannot be renewed.
 - The password and the tokens never appear in an error or a log line
   (Cognito's own error messages, chained, quote neither).
 
-`InitiateAuth` is an unauthenticated Cognito API: AWS does not evaluate IAM
-policies for it, so the functions' role needs no permission for it.
+`InitiateAuth` and `RevokeToken` are unauthenticated Cognito APIs: AWS does
+not evaluate IAM policies for them, so the functions' role needs no
+permission for them.
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ THROTTLED_RETRY_SECONDS: Final = 60
 #: Longest username and password passed on (Cognito's own limits are 128 and 256).
 USERNAME_MAX: Final = 128
 PASSWORD_MAX: Final = 256
+#: Longest refresh token passed on (Cognito's are about 1,800 characters).
+REFRESH_TOKEN_MAX: Final = 4096
 
 #: Cognito error codes that mean "not this user with this password", told apart from nothing else.
 _REFUSALS: Final = frozenset(
@@ -49,10 +57,12 @@ _THROTTLED: Final = frozenset({"TooManyRequestsException", "LimitExceededExcepti
 
 @dataclass(frozen=True)
 class SignedIn:
-    """A successful sign-in: the ID token, and for how many seconds Cognito says it is valid."""
+    """A successful sign-in or renewal: the ID token, its life in seconds, and the refresh token."""
 
     id_token: str
     expires_in: int
+    #: None after a renewal (Cognito does not rotate it), and from a pool client that gives none.
+    refresh_token: str | None = None
 
 
 class CognitoPasswordSignIn:
@@ -66,11 +76,35 @@ class CognitoPasswordSignIn:
         """The ID token of this user; `Unauthenticated` for any refusal, whatever its reason."""
         if not (0 < len(username) <= USERNAME_MAX and 0 < len(password) <= PASSWORD_MAX):
             raise Unauthenticated(REFUSED)
+        return self._tokens("USER_PASSWORD_AUTH", {"USERNAME": username, "PASSWORD": password})
+
+    def refresh(self, refresh_token: str) -> SignedIn:
+        """A new ID token for a refresh token; `Unauthenticated` once it has expired or been revoked."""
+        if not 0 < len(refresh_token) <= REFRESH_TOKEN_MAX:
+            raise Unauthenticated(REFUSED)
+        return self._tokens("REFRESH_TOKEN_AUTH", {"REFRESH_TOKEN": refresh_token})
+
+    def revoke(self, refresh_token: str) -> None:
+        """Revoke a refresh token (and the tokens it gave): a signed-out session is not renewed."""
+        if not 0 < len(refresh_token) <= REFRESH_TOKEN_MAX:
+            return
+        try:
+            self._client.revoke_token(Token=refresh_token, ClientId=self._client_id)
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            if code in _REFUSALS or code == "UnsupportedTokenTypeException":
+                return  # already expired, revoked or never valid: nothing left to revoke
+            if code in _THROTTLED:
+                raise TooManyAttempts("sign-out is throttled", THROTTLED_RETRY_SECONDS) from exc
+            raise StorageUnavailable("the identity provider refused the request", {"code": code}) from exc
+        except BotoCoreError as exc:
+            reason = type(exc).__name__
+            raise StorageUnavailable("the identity provider cannot be reached", {"reason": reason}) from exc
+
+    def _tokens(self, flow: str, parameters: dict[str, str]) -> SignedIn:
         try:
             answer = self._client.initiate_auth(
-                ClientId=self._client_id,
-                AuthFlow="USER_PASSWORD_AUTH",
-                AuthParameters={"USERNAME": username, "PASSWORD": password},
+                ClientId=self._client_id, AuthFlow=flow, AuthParameters=parameters
             )
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", ""))
@@ -88,4 +122,9 @@ class CognitoPasswordSignIn:
             # NEW_PASSWORD_REQUIRED, MFA and the like: the console cannot answer them.
             raise Unauthenticated(REFUSED)
         expires_in = result.get("ExpiresIn")
-        return SignedIn(token, expires_in if isinstance(expires_in, int) and expires_in > 0 else 3600)
+        refresh = result.get("RefreshToken")
+        return SignedIn(
+            token,
+            expires_in if isinstance(expires_in, int) and expires_in > 0 else 3600,
+            refresh if isinstance(refresh, str) and refresh else None,
+        )

@@ -18,8 +18,10 @@
 
 Rules:
 
-- A page without a valid session sends the browser (303) to the sign-in
-  page, which brings it back afterwards (console_session.py).
+- A page whose ID token has expired renews it with the session's refresh
+  token and carries on; a page without a session, or whose session has
+  ended, sends the browser (303) to the sign-in page, which brings it back
+  afterwards (console_session.py).
 - Every post is checked for its form token before anything else is done.
 - The use cases decide every request, exactly as for the staff API: the
   console offers only what the member's roles allow, and shows the 403 page
@@ -34,6 +36,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 
 from chalice.app import Request, Response
@@ -44,15 +47,18 @@ from chalicelib.api import console_work as work
 from chalicelib.api.body import read_payload
 from chalicelib.api.console_pages import Visit, console_texts, error_page, page, problem_page, redirect
 from chalicelib.api.console_session import (
+    RENEW_COOKIE,
     SESSION_COOKIE,
     SIGN_IN_COOKIE,
     TOKEN_FIELD,
+    Renewal,
     Session,
     cleared,
     cookies,
     form_token,
     new_nonce,
     open_session,
+    renew_cookie,
     safe_next,
     session_cookie,
     sign_in_cookie,
@@ -106,27 +112,62 @@ def _serve(screen: Screen, visit: Visit, params: dict[str, str]) -> Response:
     if screen.open:
         return screen.view(visit, **params)
     c = visit.container
-    token = cookies(visit.request.headers).get(SESSION_COOKIE)
     try:
-        session = open_session(token, c.identity)
+        session, renewed = _resume(visit)
     except e.Unauthenticated:
-        return _to_sign_in(visit, screen, params, expired=bool(token))
+        jar = cookies(visit.request.headers)
+        return _to_sign_in(
+            visit, screen, params, expired=bool(jar.get(SESSION_COOKIE) or jar.get(RENEW_COOKIE))
+        )
     visit = replace(visit, session=session)
     try:
         if visit.is_post:
             posted = read_payload(visit.request.raw_body, visit.request.headers, c.settings.max_body_bytes)
-            if not token_matches(form_token(c.console_key, session.token), posted.pop(TOKEN_FIELD, None)):
+            if not token_matches(form_token(c.console_key, session.binding), posted.pop(TOKEN_FIELD, None)):
                 log.warning("a form was posted by %s without its token; refused", session.staff.actor)
-                return problem_page(visit, 403, "form_token", back=_back(visit, screen, params))
+                refused = problem_page(visit, 403, "form_token", back=_back(visit, screen, params))
+                return _with_cookies(refused, renewed)
             visit = replace(visit, posted=posted)
-        return screen.view(visit, **params)
+        return _with_cookies(screen.view(visit, **params), renewed)
     except e.ComplaintDeskError as exc:
         # The problem's page is a page of the session: who is signed in, the menu, and a way back.
         back = _back(visit, screen, params) if visit.is_post else visit.link("queue")
         answer = error_page(visit, exc, back=back)
         if answer is None:
             raise
-        return answer
+        return _with_cookies(answer, renewed)
+
+
+def _resume(visit: Visit) -> tuple[Session, list[str]]:
+    """The request's session, and the cookie to set when its ID token had to be renewed.
+
+    `Unauthenticated` when there is no session, it has ended, or Cognito refuses its refresh token.
+    """
+    c = visit.container
+    jar = cookies(visit.request.headers)
+    token, renew = jar.get(SESSION_COOKIE), jar.get(RENEW_COOKIE)
+    try:
+        return open_session(token, c.identity, renew), []
+    except e.Unauthenticated:
+        renewal = Renewal.parse(renew)
+        if renewal is None:
+            raise
+    left = int(renewal.ends_at.timestamp() - time.time())
+    if left <= 0:
+        raise e.Unauthenticated("the session has ended")
+    signed = c.sign_in.refresh(renewal.refresh_token)
+    session = open_session(signed.id_token, c.identity, renew)
+    log.info("the console session of %s was renewed", session.staff.actor)
+    return session, [session_cookie(signed.id_token, min(signed.expires_in, left))]
+
+
+def _with_cookies(response: Response, set_cookies: list[str]) -> Response:
+    """The response, setting these cookies too."""
+    if set_cookies:
+        present = response.headers.get("Set-Cookie") or []
+        kept = [present] if isinstance(present, str) else list(present)
+        response.headers["Set-Cookie"] = [*kept, *set_cookies]
+    return response
 
 
 def _back(visit: Visit, screen: Screen, params: dict[str, str]) -> str:
@@ -143,7 +184,7 @@ def _to_sign_in(visit: Visit, screen: Screen, params: dict[str, str], *, expired
     query = {"next": safe_next(back) or f"/{visit.language.value}/console/queue"}
     if expired:
         query["reason"] = "expired"
-    cookies_to_set = [cleared(SESSION_COOKIE)] if expired else []
+    cookies_to_set = [cleared(SESSION_COOKIE), cleared(RENEW_COOKIE)] if expired else []
     return redirect(visit.link("sign-in", query), *cookies_to_set)
 
 
@@ -152,12 +193,11 @@ def _to_sign_in(visit: Visit, screen: Screen, params: dict[str, str], *, expired
 
 def root(visit: Visit) -> Response:
     """/{lang}/console: the queue when signed in, else the sign-in page."""
-    token = cookies(visit.request.headers).get(SESSION_COOKIE)
     try:
-        open_session(token, visit.container.identity)
+        _, renewed = _resume(visit)
     except e.Unauthenticated:
         return redirect(visit.link("sign-in"))
-    return redirect(visit.link("queue"))
+    return redirect(visit.link("queue"), *renewed)
 
 
 def sign_in(visit: Visit) -> Response:
@@ -194,12 +234,19 @@ def sign_in(visit: Visit) -> Response:
         return _sign_in_form(visit, target, refused, 422)
     max_age = min(signed.expires_in, int(session.expires_at.timestamp() - time.time()))
     log.info("%s signed in to the console", session.staff.actor)
-    return redirect(visit.base + target, session_cookie(signed.id_token, max_age), cleared(SIGN_IN_COOKIE))
+    opened = [session_cookie(signed.id_token, max_age), cleared(SIGN_IN_COOKIE)]
+    if signed.refresh_token:
+        length = c.settings.console_session_hours * 3600
+        renewal = Renewal(datetime.fromtimestamp(int(time.time()) + length, UTC), signed.refresh_token)
+        opened.append(renew_cookie(renewal, length))
+    return redirect(visit.base + target, *opened)
 
 
 def _signed_in(visit: Visit) -> Session | None:
+    """The session whose ID token is valid now (none is renewed here)."""
+    jar = cookies(visit.request.headers)
     try:
-        return open_session(cookies(visit.request.headers).get(SESSION_COOKIE), visit.container.identity)
+        return open_session(jar.get(SESSION_COOKIE), visit.container.identity, jar.get(RENEW_COOKIE))
     except e.Unauthenticated:
         return None
 
@@ -224,18 +271,29 @@ def _sign_in_form(
 
 
 def sign_out(visit: Visit) -> Response:
-    """(POST) Ends the session: the cookie is cleared. A session that has already ended is just cleared."""
+    """(POST) Ends the session: its refresh token is revoked and both cookies are cleared.
+
+    A session whose ID token has expired is signed out the same way; without
+    its form token, a live session's sign-out is refused (403), an ended one's
+    cookies are just cleared.
+    """
     if not visit.is_post:
         return redirect(visit.link("sign-in"))
     c = visit.container
+    jar = cookies(visit.request.headers)
     session = _signed_in(visit)
-    if session is not None:
-        posted = read_payload(visit.request.raw_body, visit.request.headers, c.settings.max_body_bytes)
-        if not token_matches(form_token(c.console_key, session.token), posted.get(TOKEN_FIELD)):
-            visit = replace(visit, session=session)
-            return problem_page(visit, 403, "form_token", back=visit.link("queue"))
-        log.info("%s signed out of the console", session.staff.actor)
-    return redirect(visit.link("sign-in", {"reason": "signed_out"}), cleared(SESSION_COOKIE))
+    renewal = Renewal.parse(jar.get(RENEW_COOKIE))
+    binding = session.binding if session else (renewal.value if renewal else None)
+    posted = read_payload(visit.request.raw_body, visit.request.headers, c.settings.max_body_bytes)
+    if binding and token_matches(form_token(c.console_key, binding), posted.get(TOKEN_FIELD)):
+        if renewal is not None:
+            c.sign_in.revoke(renewal.refresh_token)
+        log.info("%s signed out of the console", session.staff.actor if session else "a member")
+    elif session is not None:
+        visit = replace(visit, session=session)
+        return problem_page(visit, 403, "form_token", back=visit.link("queue"))
+    done = visit.link("sign-in", {"reason": "signed_out"})
+    return redirect(done, cleared(SESSION_COOKIE), cleared(RENEW_COOKIE))
 
 
 # --- the screens ---------------------------------------------------------------------------------

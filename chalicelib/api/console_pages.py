@@ -257,9 +257,9 @@ def _chrome(visit: Visit, current: str | None) -> dict[str, Any] | None:
             texts, "console.department", staff.department.value if staff.department else None
         ),
         "market": label(texts, "console.market", staff.market.value if staff.market else None),
-        "until": texts.time(_local_time(session.expires_at, visit.market())),
-        "expires_at": session.expires_at.isoformat(),
-        "token": form_token(visit.container.console_key, session.token),
+        "until": texts.time(_local_time(session.ends_at, visit.market())),
+        "expires_at": session.ends_at.isoformat(),
+        "token": form_token(visit.container.console_key, session.binding),
         "menu": [
             {"id": element, "href": visit.link(path), "key": key, "current": path == current}
             for element, path, key, permission in MENU

@@ -2,16 +2,24 @@
 
 Rules:
 
-- The session is the Cognito ID token itself, in one cookie
-  (`__Host-cd-session`: HttpOnly, Secure, SameSite=Strict, Path=/), kept by
-  the browser for as long as the token is valid. Nothing is stored on the
-  server: every request verifies the token (signature, issuer, audience,
+- The session is two cookies (both HttpOnly, Secure, SameSite=Strict,
+  Path=/): the Cognito ID token itself (`__Host-cd-session`), kept by the
+  browser for as long as the token is valid, and the renewal
+  (`__Host-cd-renew`): when the session ends (sign-in time plus
+  CONSOLE_SESSION_HOURS), then the refresh token. Nothing is stored on the
+  server: every request verifies the ID token (signature, issuer, audience,
   expiry) with the staff API's verifier.
-- There is no refresh. When the token expires (the pool client's
-  IdTokenValidity, 60 minutes), the next request goes to the sign-in page,
-  with where it was going as `next`.
+- When the ID token has expired (the pool client's IdTokenValidity), the
+  request renews it with the refresh token and carries on, a post included:
+  nothing typed is lost. When the session has ended, or Cognito refuses the
+  refresh token (it expired, or signing out revoked it), the request goes to
+  the sign-in page, with where it was going as `next`.
 - Every form posted in a session carries a synchronizer token: HMAC-SHA256 of
-  the session's token under the console key. The sign-in form, posted before
+  the session's binding under the console key. The binding is the renewal
+  cookie's value, which stays the same for the whole session, so a form drawn
+  before a renewal (in another tab) is still accepted after it; a session
+  without one (signed in before renewals existed) is bound to its ID token.
+  The sign-in form, posted before
   there is a session, carries the HMAC of a random nonce that a short-lived
   cookie of its own holds (`__Host-cd-sign-in`). A post without its token,
   or with a wrong one, is refused before anything else is done. Tokens are
@@ -38,6 +46,7 @@ from chalicelib.domain.errors import Unauthenticated
 from chalicelib.domain.staff import StaffMember
 
 SESSION_COOKIE: Final = "__Host-cd-session"
+RENEW_COOKIE: Final = "__Host-cd-renew"
 SIGN_IN_COOKIE: Final = "__Host-cd-sign-in"
 #: How long a sign-in form may wait before it is sent, in seconds.
 SIGN_IN_FORM_SECONDS: Final = 1800
@@ -53,11 +62,36 @@ _NOT_NEXT: Final = ("sign-in", "sign-out")
 
 @dataclass(frozen=True)
 class Session:
-    """A signed-in member: who they are, their token, and when it stops working."""
+    """A signed-in member: who they are, their ID token, and when the session ends."""
 
     token: str
     staff: StaffMember
+    #: When the ID token expires (a request after it renews the token, if the session has not ended).
     expires_at: datetime
+    #: When the session ends: the renewal's end, or without one the ID token's expiry.
+    ends_at: datetime
+    #: What the session's form tokens are bound to: the renewal cookie's value, or the ID token.
+    binding: str
+
+
+@dataclass(frozen=True)
+class Renewal:
+    """The renewal cookie: when the session ends, and the refresh token that renews its ID token."""
+
+    ends_at: datetime
+    refresh_token: str
+
+    @property
+    def value(self) -> str:
+        return f"{int(self.ends_at.timestamp())}~{self.refresh_token}"
+
+    @classmethod
+    def parse(cls, value: str | None) -> Renewal | None:
+        """The renewal a cookie holds; None for none, or for anything not made by `value`."""
+        seconds, sep, refresh_token = (value or "").partition("~")
+        if not sep or not refresh_token or not seconds.isdigit() or len(seconds) > 12:
+            return None
+        return cls(datetime.fromtimestamp(int(seconds), UTC), refresh_token)
 
 
 class TokenVerifier(Protocol):
@@ -79,12 +113,19 @@ def cookies(headers: Mapping[str, str]) -> dict[str, str]:
     return found
 
 
-def open_session(token: str | None, verifier: TokenVerifier) -> Session:
-    """The session of a cookie's token, verified now; `Unauthenticated` if there is none or it is invalid."""
+def open_session(token: str | None, verifier: TokenVerifier, renew: str | None = None) -> Session:
+    """The session of a cookie's token, verified now; `Unauthenticated` if there is none or it is invalid.
+
+    `renew` is the renewal cookie's value, if any: it sets the session's end and binding.
+    """
     if not token:
         raise Unauthenticated("no session")
     staff = verifier.verify(f"Bearer {token}")
-    return Session(token, staff, _expiry(token))
+    expires_at = _expiry(token)
+    renewal = Renewal.parse(renew)
+    if renewal is None:
+        return Session(token, staff, expires_at, expires_at, token)
+    return Session(token, staff, expires_at, renewal.ends_at, renewal.value)
 
 
 def _expiry(token: str) -> datetime:
@@ -102,6 +143,11 @@ def session_cookie(token: str, max_age: int) -> str:
     return f"{SESSION_COOKIE}={token}; Max-Age={max(0, max_age)}; {_ATTRIBUTES}"
 
 
+def renew_cookie(renewal: Renewal, max_age: int) -> str:
+    """The Set-Cookie value of the session's renewal, kept until the session ends."""
+    return f"{RENEW_COOKIE}={renewal.value}; Max-Age={max(0, max_age)}; {_ATTRIBUTES}"
+
+
 def sign_in_cookie(nonce: str) -> str:
     return f"{SIGN_IN_COOKIE}={nonce}; Max-Age={SIGN_IN_FORM_SECONDS}; {_ATTRIBUTES}"
 
@@ -115,9 +161,9 @@ def new_nonce() -> str:
     return secrets.token_urlsafe(24)
 
 
-def form_token(key: bytes, session_token: str) -> str:
-    """The token every form of a session carries."""
-    return _mac(key, "session", session_token)
+def form_token(key: bytes, binding: str) -> str:
+    """The token every form of a session carries, bound to the session's `binding`."""
+    return _mac(key, "session", binding)
 
 
 def sign_in_token(key: bytes, nonce: str) -> str:

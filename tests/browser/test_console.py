@@ -34,6 +34,7 @@ WORDS: dict[str, dict[str, str]] = {
     for lang in LANGUAGES
 }
 SESSION_COOKIE = "__Host-cd-session"
+RENEW_COOKIE = "__Host-cd-renew"
 #: Mobile numbers of this file's complainants: 0533 (the public pages' tests use 0532).
 _numbers = itertools.count(int(time.time() * 1000) % 10**6 * 10 + os.getpid() % 10)
 
@@ -333,7 +334,8 @@ def test_no_one_out_of_scope_sees_or_changes_a_complaint(open_tab: OpenTab, rout
 
 
 def test_signing_in_and_out(open_tab: OpenTab) -> None:
-    """A refusal tells nothing about the username; the session cookie is guarded; signing out ends it."""
+    """A refusal tells nothing about the username; the cookies are guarded; an expired ID token is renewed;
+    signing out ends the session."""
     tab = open_tab("tr", "desktop")
     page = tab.page
     tab.goto("console/search")
@@ -363,12 +365,22 @@ def test_signing_in_and_out(open_tab: OpenTab) -> None:
         "/",
     )
     assert session["expires"] > time.time() + 30 * 60
+    (renewal,) = [c for c in tab.context.cookies() if c["name"] == RENEW_COOKIE]
+    assert (renewal["httpOnly"], renewal["secure"], renewal["sameSite"]) == (True, True, "Strict")
+    assert renewal["expires"] > time.time() + 11 * 3600, "a working day"
     assert page.evaluate("document.cookie") == "", "no cookie a script can read"
+
+    # The ID token's cookie expires (the browser drops it): the next page renews it and carries on.
+    tab.context.clear_cookies(name=SESSION_COOKIE)
+    tab.goto("console/queue")
+    assert page.url == tab.url("console/queue")
+    assert page.get_attribute("#signed-in-as", "data-username") == "agent"
+    assert [c for c in tab.context.cookies() if c["name"] == SESSION_COOKIE]
 
     tab.follow("#sign-out")
     assert page.url == tab.url("console/sign-in?reason=signed_out")
     assert page.inner_text("#sign-in-notice").strip() == words(tab, "console.sign_in.signed_out")
-    assert not [c for c in tab.context.cookies() if c["name"] == SESSION_COOKIE]
+    assert not [c for c in tab.context.cookies() if c["name"] in (SESSION_COOKIE, RENEW_COOKIE)]
     tab.goto("console/queue")
     assert page.url.startswith(tab.url("console/sign-in?next=")), "the next page asks to sign in again"
     tab.audit("3-signed-out")

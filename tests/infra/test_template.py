@@ -341,7 +341,10 @@ def test_the_user_pool_admits_only_staff_that_an_administrator_creates(template:
     client = template["Resources"]["UserPoolClient"]["Properties"]
     assert client["GenerateSecret"] is False
     assert client["ExplicitAuthFlows"] == ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
-    assert (client["IdTokenValidity"], client["TokenValidityUnits"]["IdToken"]) == (60, "minutes")
+    # Short ID tokens, renewed by the console with the refresh token for a working day; revocable.
+    assert (client["IdTokenValidity"], client["TokenValidityUnits"]["IdToken"]) == (15, "minutes")
+    assert (client["RefreshTokenValidity"], client["TokenValidityUnits"]["RefreshToken"]) == (12, "hours")
+    assert client["EnableTokenRevocation"] is True
     assert not {"custom:department", "custom:market"} & set(client["WriteAttributes"])
 
 

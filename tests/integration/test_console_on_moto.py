@@ -93,6 +93,32 @@ def test_a_clerk_enters_a_phone_complaint_through_the_console_on_dynamodb(
     assert json.loads(view.body)["received_by"] == "agent"
 
 
+def test_the_refresh_token_renews_the_session_until_signing_out_revokes_it(
+    local_stack: LocalStack, container: Container, client: Client
+) -> None:
+    """With the emulator's Cognito: REFRESH_TOKEN_AUTH renews the ID token, RevokeToken ends it."""
+    signed = _cookies(_sign_in(client, "supervisor", local_stack.demo_password))
+    renew = signed["__Host-cd-renew"]
+    only_renewal = {"Cookie": f"__Host-cd-renew={renew}"}  # the ID token's cookie has expired
+    queue = client.http.get("/en/console/queue", headers=only_renewal)
+    assert queue.status_code == 200, queue.body[:800]
+    fresh = _cookies(queue)["__Host-cd-session"]
+    assert fresh != signed["__Host-cd-session"]
+    assert json.loads(_b64(fresh.split(".")[1]))["cognito:username"] == "supervisor"
+    token = re.search(rb'name="csrf" value="([^"]+)"', queue.body)
+    assert token is not None
+    both = {"Cookie": f"__Host-cd-session={fresh}; __Host-cd-renew={renew}"}
+    out = client.http.post(
+        "/en/console/sign-out", headers={**FORM, **both}, body=urlencode({"csrf": token.group(1).decode()})
+    )
+    assert out.status_code == 303
+    assert _cookies(out) == {"__Host-cd-session": "", "__Host-cd-renew": ""}
+    again = client.http.get("/en/console/queue", headers=only_renewal)
+    assert again.status_code == 303
+    assert again.headers["Location"].startswith("/en/console/sign-in?")
+    assert "reason=expired" in again.headers["Location"]
+
+
 def test_a_wrong_password_and_an_unknown_user_read_the_same(
     local_stack: LocalStack, container: Container, client: Client
 ) -> None:

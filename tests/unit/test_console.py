@@ -17,7 +17,13 @@ import pytest
 from chalice.test import Client
 
 from chalicelib.adapters.sign_in import REFUSED, SignedIn
-from chalicelib.api.console_session import SESSION_COOKIE, SIGN_IN_COOKIE, form_token, safe_next
+from chalicelib.api.console_session import (
+    RENEW_COOKIE,
+    SESSION_COOKIE,
+    SIGN_IN_COOKIE,
+    form_token,
+    safe_next,
+)
 from chalicelib.bootstrap import container
 from chalicelib.domain.errors import TooManyAttempts, Unauthenticated
 from tests.fakes import FakeDashboardSource, FakeRepository, FixedClock
@@ -63,7 +69,8 @@ COOKIE_ATTRIBUTES = "Path=/; Secure; HttpOnly; SameSite=Strict"
 
 
 class FakeSignIn:
-    """Cognito's InitiateAuth over the test pool: the members above, one password, each refusal alike."""
+    """Cognito's InitiateAuth over the test pool: the members above, one password, each refusal alike;
+    refresh tokens that renew the ID token until they are revoked."""
 
     def __init__(self) -> None:
         self.members = {member.username: member for member in MEMBERS}
@@ -71,6 +78,9 @@ class FakeSignIn:
         # Cognito gives every sign-in its own token (jti, origin_jti, event_id): so does this fake.
         self.answer: Callable[[Member], str] = lambda member: member.token(jti=str(uuid.uuid4()))
         self.failure: Exception | None = None
+        self.refresh_tokens: dict[str, Member | None] = {}  # None: revoked
+        self.refreshed: list[str] = []
+        self.revoked: list[str] = []
 
     def sign_in(self, username: str, password: str) -> SignedIn:
         self.tried.append(username)
@@ -79,7 +89,23 @@ class FakeSignIn:
         member = self.members.get(username)
         if member is None or password != PASSWORD:
             raise Unauthenticated(REFUSED)
+        refresh_token = f"refresh.{uuid.uuid4()}"
+        self.refresh_tokens[refresh_token] = member
+        return SignedIn(self.answer(member), 3600, refresh_token)
+
+    def refresh(self, refresh_token: str) -> SignedIn:
+        self.refreshed.append(refresh_token)
+        if self.failure is not None:
+            raise self.failure
+        member = self.refresh_tokens.get(refresh_token)
+        if member is None:
+            raise Unauthenticated(REFUSED)
         return SignedIn(self.answer(member), 3600)
+
+    def revoke(self, refresh_token: str) -> None:
+        self.revoked.append(refresh_token)
+        if refresh_token in self.refresh_tokens:
+            self.refresh_tokens[refresh_token] = None
 
 
 class Browser:
@@ -152,8 +178,8 @@ class Browser:
         return self.request("POST", action, {k: v for k, v in values.items() if v is not None})
 
     def token(self) -> str:
-        """The form token of this browser's session."""
-        return form_token(KEY, self.jar[SESSION_COOKIE])
+        """The form token of this browser's session (bound to its renewal, or to its ID token)."""
+        return form_token(KEY, self.jar.get(RENEW_COOKIE) or self.jar[SESSION_COOKIE])
 
 
 def set_cookies(response: Any) -> list[str]:
@@ -272,13 +298,18 @@ def test_signing_in_sets_the_session_cookie_with_exact_flags_and_goes_to_the_que
     visitor = browser()
     answer = visitor.sign_in(HANDLER_CLAIMS_TR)
     assert location_of(answer) == ("/en/console/queue", {})
-    session, spent = set_cookies(answer)
+    session, spent, renew = set_cookies(answer)
     token = visitor.jar[SESSION_COOKIE]
     assert token.count(".") == 2  # the ID token itself: verified on every request
     max_age = int(re.search(r"Max-Age=(\d+)", session).group(1))  # type: ignore[union-attr]
     assert 3400 < max_age <= 3600
     assert session == f"{SESSION_COOKIE}={token}; Max-Age={max_age}; {COOKIE_ATTRIBUTES}"
     assert spent == f"{SIGN_IN_COOKIE}=; Max-Age=0; {COOKIE_ATTRIBUTES}"
+    # The renewal: when the session ends (CONSOLE_SESSION_HOURS from now) and the refresh token.
+    ends, refresh_token = visitor.jar[RENEW_COOKIE].split("~")
+    assert abs(int(ends) - time.time() - 12 * 3600) < 60
+    assert refresh_token.startswith("refresh.")
+    assert renew == f"{RENEW_COOKIE}={ends}~{refresh_token}; Max-Age=43200; {COOKIE_ATTRIBUTES}"
     queue = visitor.open("queue")
     assert queue.by_id("signed-in-as").attrs["data-username"] == HANDLER_CLAIMS_TR.username
     assert token not in visitor.last.body.decode(), "the ID token is never in a page"
@@ -409,7 +440,10 @@ def test_an_expired_or_forged_session_is_cleared_and_leads_to_signing_in_with_a_
     answer = visitor.get("/fa/console/search")
     path, query = location_of(answer)
     assert (path, query) == ("/fa/console/sign-in", {"next": ["/fa/console/search"], "reason": ["expired"]})
-    assert set_cookies(answer) == [f"{SESSION_COOKIE}=; Max-Age=0; {COOKIE_ATTRIBUTES}"]
+    assert set_cookies(answer) == [
+        f"{SESSION_COOKIE}=; Max-Age=0; {COOKIE_ATTRIBUTES}",
+        f"{RENEW_COOKIE}=; Max-Age=0; {COOKIE_ATTRIBUTES}",
+    ]
     notice = visitor.open(answer.headers["Location"]).by_id("sign-in-notice")
     assert notice.attrs["role"] == "status"
 
@@ -507,7 +541,10 @@ def test_signing_out_clears_the_cookie_and_the_session_is_gone(browser: Callable
     queue = visitor.open("queue")
     answer = visitor.send(queue, "sign-out-form")
     assert location_of(answer) == ("/en/console/sign-in", {"reason": ["signed_out"]})
-    assert set_cookies(answer) == [f"{SESSION_COOKIE}=; Max-Age=0; {COOKIE_ATTRIBUTES}"]
+    assert set_cookies(answer) == [
+        f"{SESSION_COOKIE}=; Max-Age=0; {COOKIE_ATTRIBUTES}",
+        f"{RENEW_COOKIE}=; Max-Age=0; {COOKIE_ATTRIBUTES}",
+    ]
     assert visitor.open(answer.headers["Location"]).by_id("sign-in-notice").words() == "You have signed out."
     assert location_of(visitor.get("queue"))[0] == "/en/console/sign-in"
 
@@ -554,8 +591,138 @@ def test_an_unknown_language_is_the_public_404_page(browser: Callable[..., Brows
     assert answer.headers["Content-Type"] == "text/html; charset=utf-8"
 
 
-def test_the_session_ends_at_the_tokens_expiry_as_the_page_says(browser: Callable[..., Browser]) -> None:
+def test_the_session_ends_twelve_hours_after_signing_in_as_the_page_says(
+    browser: Callable[..., Browser],
+) -> None:
     visitor = browser(AGENT_TR)
     ends = visitor.open("queue").by_id("session-ends")
     expiry = time.strptime(str(ends.attrs["data-expires-at"])[:19], "%Y-%m-%dT%H:%M:%S")
-    assert abs(time.mktime(expiry) - time.mktime(time.gmtime()) - 3540) < 120
+    assert abs(time.mktime(expiry) - time.mktime(time.gmtime()) - 12 * 3600) < 120
+
+
+# --- renewing the ID token -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dropped", [True, False], ids=["cookie-gone", "token-expired"])
+def test_an_expired_id_token_is_renewed_and_the_page_served(
+    browser: Callable[..., Browser], sign_in_service: FakeSignIn, dropped: bool
+) -> None:
+    """The browser drops the ID token's cookie when it expires (or sends the expired token): renewed."""
+    visitor = browser(HANDLER_CLAIMS_TR)
+    before = visitor.jar[SESSION_COOKIE]
+    if dropped:
+        del visitor.jar[SESSION_COOKIE]
+    else:
+        visitor.jar[SESSION_COOKIE] = expired(HANDLER_CLAIMS_TR.username, HANDLER_CLAIMS_TR.groups)
+    queue = visitor.open("queue")
+    assert queue.by_id("signed-in-as").attrs["data-username"] == HANDLER_CLAIMS_TR.username
+    (renewed,) = set_cookies(visitor.last)
+    assert renewed.startswith(f"{SESSION_COOKIE}=")
+    assert "Max-Age=3600;" in renewed
+    assert visitor.jar[SESSION_COOKIE] not in (before, "")
+    assert len(sign_in_service.refreshed) == 1
+    visitor.open("search")  # the new token serves the next page without renewing again
+    assert len(sign_in_service.refreshed) == 1
+    assert set_cookies(visitor.last) == []
+
+
+def test_a_post_after_the_id_token_expired_is_carried_out_with_nothing_lost(
+    browser: Callable[..., Browser], desk: Desk, sign_in_service: FakeSignIn
+) -> None:
+    """A handler types a long note over an hour: the post renews the token and the note is kept."""
+    code = desk.routed()
+    visitor = browser(HANDLER_CLAIMS_TR)
+    case = visitor.open(f"complaints/{code}")
+    del visitor.jar[SESSION_COOKIE]
+    answer = visitor.send(case, "action-add-note-form", text="Eksper raporu istendi; müşteri ۳ kez aradı.")
+    assert location_of(answer) == (f"/en/console/complaints/{code}", {"done": ["add_note"]})
+    assert desk.repository.events[code][-1].action == "add_note"
+    assert desk.repository.events[code][-1].text == "Eksper raporu istendi; müşteri ۳ kez aradı."
+    assert len(sign_in_service.refreshed) == 1
+
+
+def test_a_form_drawn_before_a_renewal_in_another_tab_is_still_accepted(
+    browser: Callable[..., Browser], desk: Desk
+) -> None:
+    code = desk.routed()
+    visitor = browser(HANDLER_CLAIMS_TR)
+    old_tab = visitor.open(f"complaints/{code}")
+    del visitor.jar[SESSION_COOKIE]
+    visitor.open("queue")  # another tab renews the session
+    answer = visitor.send(old_tab, "action-add-note-form", text="from the first tab")
+    assert location_of(answer)[1] == {"done": ["add_note"]}
+
+
+def test_a_refused_refresh_token_leads_to_signing_in_and_clears_the_session(
+    browser: Callable[..., Browser], desk: Desk, sign_in_service: FakeSignIn
+) -> None:
+    code = desk.routed()
+    visitor = browser(HANDLER_CLAIMS_TR)
+    refresh_token = visitor.jar[RENEW_COOKIE].split("~")[1]
+    sign_in_service.refresh_tokens[refresh_token] = None  # revoked, or past Cognito's own validity
+    del visitor.jar[SESSION_COOKIE]
+    answer = visitor.post(f"complaints/{code}/actions/add_note", {"text": "x", "csrf": visitor.token()})
+    path, query = location_of(answer)
+    assert (path, query["reason"]) == ("/en/console/sign-in", ["expired"])
+    assert query["next"] == [f"/en/console/complaints/{code}"]
+    assert RENEW_COOKIE not in visitor.jar
+    assert desk.repository.events[code][-1].action == "assign"
+
+
+def test_a_session_past_its_end_is_not_renewed(
+    browser: Callable[..., Browser], sign_in_service: FakeSignIn
+) -> None:
+    visitor = browser(AGENT_TR)
+    refresh_token = visitor.jar[RENEW_COOKIE].split("~")[1]
+    visitor.jar[RENEW_COOKIE] = f"{int(time.time()) - 1}~{refresh_token}"
+    del visitor.jar[SESSION_COOKIE]
+    assert location_of(visitor.get("queue"))[1]["reason"] == ["expired"]
+    assert sign_in_service.refreshed == []
+
+
+@pytest.mark.parametrize("value", ["", "~", "abc~refresh.x", "123", "1" * 13 + "~refresh.x", "٣٣٣٣~r"])
+def test_a_malformed_renewal_cookie_is_no_session(
+    browser: Callable[..., Browser], sign_in_service: FakeSignIn, value: str
+) -> None:
+    visitor = browser()
+    visitor.jar[RENEW_COOKIE] = value
+    assert location_of(visitor.get("queue"))[0] == "/en/console/sign-in"
+    assert sign_in_service.refreshed == []
+
+
+def test_an_identity_provider_outage_while_renewing_is_a_503_page(
+    browser: Callable[..., Browser], sign_in_service: FakeSignIn
+) -> None:
+    from chalicelib.domain.errors import StorageUnavailable
+
+    visitor = browser(AGENT_TR)
+    del visitor.jar[SESSION_COOKIE]
+    sign_in_service.failure = StorageUnavailable("cognito is down")
+    assert visitor.get("queue").status_code == 503
+    assert RENEW_COOKIE in visitor.jar  # the session is kept for when it is back
+
+
+def test_signing_out_revokes_the_refresh_token_so_a_copy_cannot_renew(
+    browser: Callable[..., Browser], sign_in_service: FakeSignIn
+) -> None:
+    visitor = browser(AGENT_TR)
+    copied = dict(visitor.jar)
+    refresh_token = copied[RENEW_COOKIE].split("~")[1]
+    visitor.send(visitor.open("queue"), "sign-out-form")
+    assert sign_in_service.revoked == [refresh_token]
+    thief = browser()
+    thief.jar[RENEW_COOKIE] = copied[RENEW_COOKIE]
+    assert location_of(thief.get("queue"))[0] == "/en/console/sign-in"
+
+
+def test_signing_out_after_the_id_token_expired_still_revokes(
+    browser: Callable[..., Browser], sign_in_service: FakeSignIn
+) -> None:
+    visitor = browser(AGENT_TR)
+    queue = visitor.open("queue")
+    refresh_token = visitor.jar[RENEW_COOKIE].split("~")[1]
+    del visitor.jar[SESSION_COOKIE]
+    answer = visitor.send(queue, "sign-out-form")
+    assert location_of(answer)[1] == {"reason": ["signed_out"]}
+    assert sign_in_service.revoked == [refresh_token]
+    assert RENEW_COOKIE not in visitor.jar

@@ -1,4 +1,5 @@
-"""The sign-in adapter over a stand-in for Cognito: every refusal alike, throttling and outages apart."""
+"""The sign-in adapter over a stand-in for Cognito: every refusal alike, throttling and outages apart;
+renewing with the refresh token and revoking it."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ class FakeCognito:
     def __init__(self, answer: dict[str, Any] | Exception) -> None:
         self.answer = answer
         self.asked: list[dict[str, Any]] = []
+        self.revoked: list[dict[str, Any]] = []
 
     def initiate_auth(self, **arguments: Any) -> dict[str, Any]:
         self.asked.append(arguments)
@@ -26,12 +28,18 @@ class FakeCognito:
             raise self.answer
         return self.answer
 
+    def revoke_token(self, **arguments: Any) -> dict[str, Any]:
+        self.revoked.append(arguments)
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return {}
+
 
 def refusal(code: str, message: str = "no") -> ClientError:
     return ClientError({"Error": {"Code": code, "Message": message}}, "InitiateAuth")
 
 
-def test_a_good_password_gives_the_id_token_and_its_lifetime_only() -> None:
+def test_a_good_password_gives_the_id_token_its_lifetime_and_the_refresh_token() -> None:
     cognito = FakeCognito(
         {
             "AuthenticationResult": {
@@ -51,7 +59,64 @@ def test_a_good_password_gives_the_id_token_and_its_lifetime_only() -> None:
             "AuthParameters": {"USERNAME": "handler", "PASSWORD": PASSWORD},
         }
     ]
-    assert not hasattr(signed, "refresh_token")
+    assert signed.refresh_token == "r"
+    assert "a" not in vars(signed).values()  # the access token is not kept
+
+
+def test_a_refresh_token_gives_a_new_id_token() -> None:
+    cognito = FakeCognito({"AuthenticationResult": {"IdToken": "id.2", "AccessToken": "a", "ExpiresIn": 900}})
+    renewed = CognitoPasswordSignIn(cognito, "client-1").refresh("refresh.token")
+    assert (renewed.id_token, renewed.expires_in, renewed.refresh_token) == ("id.2", 900, None)
+    assert cognito.asked == [
+        {
+            "ClientId": "client-1",
+            "AuthFlow": "REFRESH_TOKEN_AUTH",
+            "AuthParameters": {"REFRESH_TOKEN": "refresh.token"},
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [refusal("NotAuthorizedException", "Refresh Token has been revoked"), {"AuthenticationResult": {}}],
+    ids=["revoked", "no-token"],
+)
+def test_a_refused_refresh_token_is_unauthenticated(answer: dict[str, Any] | Exception) -> None:
+    with pytest.raises(Unauthenticated):
+        CognitoPasswordSignIn(FakeCognito(answer), "client-1").refresh("refresh.token")
+
+
+@pytest.mark.parametrize("token", ["", "r" * 4097])
+def test_an_empty_or_oversized_refresh_token_is_refused_without_asking(token: str) -> None:
+    cognito = FakeCognito({})
+    with pytest.raises(Unauthenticated):
+        CognitoPasswordSignIn(cognito, "client-1").refresh(token)
+    CognitoPasswordSignIn(cognito, "client-1").revoke(token)
+    assert cognito.asked == cognito.revoked == []
+
+
+def test_signing_out_revokes_the_refresh_token() -> None:
+    cognito = FakeCognito({})
+    CognitoPasswordSignIn(cognito, "client-1").revoke("refresh.token")
+    assert cognito.revoked == [{"Token": "refresh.token", "ClientId": "client-1"}]
+
+
+@pytest.mark.parametrize("code", ["NotAuthorizedException", "UnsupportedTokenTypeException"])
+def test_revoking_a_token_already_dead_is_not_an_error(code: str) -> None:
+    CognitoPasswordSignIn(FakeCognito(refusal(code)), "client-1").revoke("refresh.token")
+
+
+@pytest.mark.parametrize(
+    ("failure", "error"),
+    [
+        (refusal("TooManyRequestsException"), TooManyAttempts),
+        (refusal("InternalErrorException"), StorageUnavailable),
+        (EndpointConnectionError(endpoint_url="x"), StorageUnavailable),
+    ],
+)
+def test_revoking_says_when_it_could_not(failure: Exception, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        CognitoPasswordSignIn(FakeCognito(failure), "client-1").revoke("refresh.token")
 
 
 @pytest.mark.parametrize(
