@@ -147,7 +147,7 @@ class S3MultipartCsv:
                 Key=self._key,
                 UploadId=self._upload_id,
                 PartNumber=number,
-                Body=bytes(self._buffer),
+                Body=self._buffer,  # sent as it is (botocore takes a bytearray): a part is not copied
                 ChecksumAlgorithm=_CHECKSUM,
             )
         self._parts.append(
