@@ -94,6 +94,7 @@ HISTORY_LIMIT = 1000
 
 _PUBLIC_ATTRIBUTES = [
     "tracking_code",
+    "market",
     "language",
     "status",
     "received_at",
@@ -178,6 +179,7 @@ class DynamoComplaintRepository:
                 return None
         return StatusSnapshot(
             tracking_code=item.tracking_code,
+            market=Market(item.market),
             language=Language(item.language),
             status=Status(item.status),
             received_at=unstamp(item.received_at),

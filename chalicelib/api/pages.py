@@ -474,8 +474,8 @@ def _public_date(texts: Texts, view: Mapping[str, Any], name: str) -> Any:
 
 
 def _zone(view: Mapping[str, Any]) -> p.Market:
-    """The market whose time zone dates a public view (it does not carry its market)."""
-    return HOME_MARKET[p.Language(view["language"])]
+    """The market whose time zone dates a public view: the complaint's own."""
+    return p.Market(view["market"])
 
 
 def _market(market: p.Market) -> dict[str, Any]:

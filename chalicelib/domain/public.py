@@ -13,7 +13,7 @@ from typing import Any
 
 from chalicelib.domain.complaint import Complaint, Milestone
 from chalicelib.domain.lifecycle import Status
-from chalicelib.domain.policy import Language
+from chalicelib.domain.policy import Language, Market
 from chalicelib.domain.texts import MILESTONE_LABELS, STATUS_LABELS
 
 
@@ -27,6 +27,7 @@ def public_view(complaint: StatusSnapshot) -> dict[str, Any]:
     language = complaint.language
     return {
         "tracking_code": complaint.tracking_code,
+        "market": complaint.market.value,  # whose calendar and time zone its dates are in
         "language": language.value,
         "status": complaint.status.value,
         "status_label": STATUS_LABELS[language][complaint.status],
@@ -49,6 +50,7 @@ class StatusSnapshot:
     """The part of a complaint the public may see, and nothing more."""
 
     tracking_code: str
+    market: Market
     language: Language
     status: Status
     received_at: datetime
@@ -60,6 +62,7 @@ class StatusSnapshot:
     def of(cls, complaint: Complaint) -> StatusSnapshot:
         return cls(
             complaint.tracking_code,
+            complaint.market,
             complaint.language,
             complaint.status,
             complaint.received_at,

@@ -359,6 +359,22 @@ def test_a_persian_status_page_writes_jalali_dates_in_persian_digits(api: Client
     assert not re.search("[0-9]", received)
 
 
+def test_a_status_page_dates_a_complaint_in_its_own_markets_time_zone(
+    api: Client, repository: FakeRepository
+) -> None:
+    """An Iranian complaint made in English: its dates are Tehran's, not Istanbul's (half an hour apart)."""
+    from dataclasses import replace
+
+    code = recorded(api, PERSIAN_FORM, "en")
+    complaint = repository.complaints[code]
+    assert (complaint.market.value, complaint.language.value) == ("IR", "en")
+    late = dt.datetime(2026, 11, 22, 20, 45, tzinfo=dt.UTC)  # 00:15 on the 23rd in Tehran, 23:45 in Istanbul
+    repository.complaints[code] = replace(complaint, received_at=late)
+    received = page_of(submit(api, "/en/status", {"tracking_code": code})).by_id("status-received").words()
+    assert re.search(r"\b23\b", received), received
+    assert not re.search(r"\b22\b", received), received
+
+
 @pytest.mark.parametrize(
     ("typed", "status", "key"),
     [
