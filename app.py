@@ -30,8 +30,14 @@ def _request() -> Request:
 
 @app.middleware("http")
 def problem_details(event: Request, get_response: Callable[[Request], Response]) -> Response:
-    """Every answer carries the security headers; Chalice's own errors become problems."""
-    return as_problem(get_response(event))
+    """Every answer carries the security headers; Chalice's own errors become problems (or pages)."""
+    response = get_response(event)
+    if response.status_code == 415 and event.path.startswith("/{lang}/"):
+        # A page's post of a content type no form sends: Chalice refused it before the view ran.
+        from chalicelib.api.pages import unsupported_media
+
+        return as_problem(unsupported_media(event))
+    return as_problem(response)
 
 
 @app.route("/health", methods=["GET"])

@@ -108,6 +108,17 @@ def serve(name: str, lang: str, request: Request, /, **params: str) -> Response:
         return answer
 
 
+def refused_request(language: Language, request: Request, refused: e.ComplaintDeskError) -> Response:
+    """The problem page of a request refused before any console view ran (a content type no form sends)."""
+    from chalicelib.api.pages import site_base
+    from chalicelib.bootstrap import container
+
+    visit = Visit(console_texts(language), request, container(), site_base(request), "")
+    answer = error_page(visit, refused, back=visit.link("queue"))
+    assert answer is not None, "the console has a page for every refusal it is given"
+    return answer
+
+
 def _serve(screen: Screen, visit: Visit, params: dict[str, str]) -> Response:
     if screen.open:
         return screen.view(visit, **params)

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalice.app import Request, Response
 
-from chalicelib.api.body import idempotency_key, read_payload
+from chalicelib.api.body import ACCEPTED, idempotency_key, read_payload
 from chalicelib.api.forms import KEY_FIELD, LIMITS, Form, flatten, new_key
 from chalicelib.api.render import Texts, catalog, render
 from chalicelib.api.static import CSS, IMMUTABLE, JAVASCRIPT, WEB, page_headers, served
@@ -138,6 +138,23 @@ def serve(lang: str, slug: str, request: Request, c: Container | None) -> Respon
         return handler(visit)
     except tuple(_PROBLEM_PAGES) as exc:
         return _problem(visit, exc)
+
+
+def unsupported_media(request: Request) -> Response:
+    """A page's answer to a post of a content type no form sends (Chalice refuses it before any view)."""
+    from chalicelib.bootstrap import container
+
+    params = request.uri_params or {}
+    language = next((known for known in p.Language if known.value == params.get("lang")), None)
+    if language is None:
+        return not_found(request)
+    refused = e.UnsupportedMediaType(str(request.headers.get("content-type", "")), ACCEPTED)
+    if request.path.startswith("/{lang}/console"):
+        from chalicelib.api.console import refused_request
+
+        return refused_request(language, request, refused)
+    visit = Visit(Texts(language), params.get("page", ""), site_base(request), request, container())
+    return _problem(visit, refused)
 
 
 def not_found(request: Request, language: p.Language | None = None) -> Response:

@@ -564,6 +564,18 @@ def test_signing_out_of_an_ended_session_just_clears_it(browser: Callable[..., B
     assert SESSION_COOKIE not in visitor.jar
 
 
+def test_a_console_post_of_a_type_no_form_sends_gets_a_page_not_json(
+    browser: Callable[..., Browser], desk: Desk
+) -> None:
+    code = desk.routed()
+    visitor = browser(HANDLER_CLAIMS_TR)
+    answer = visitor.request(
+        "POST", f"/tr/console/complaints/{code}/actions/add_note", b"text=x", {"Content-Type": "text/plain"}
+    )
+    assert problem(answer, 400) == "unreadable"
+    assert desk.repository.events[code][-1].action == "assign"
+
+
 # --- the pages' headers --------------------------------------------------------------------------
 
 

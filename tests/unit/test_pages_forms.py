@@ -305,6 +305,25 @@ def test_a_form_that_is_not_utf8_gets_a_page(api: Client) -> None:
     page_of(response, 400)
 
 
+@pytest.mark.parametrize("content_type", ["text/plain", "multipart/form-data; boundary=x", "application/xml"])
+def test_a_post_of_a_type_no_form_sends_gets_a_page_not_json(
+    api: Client, repository: FakeRepository, content_type: str
+) -> None:
+    """Chalice refuses the content type before any view: the answer is still the page's, in its language."""
+    response = api.http.post("/fa/complain", headers={"Content-Type": content_type}, body=b"description=x")
+    document = page_of(response, 415)
+    assert document.all("html")[0].attrs["lang"] == "fa"
+    assert catalog_text("fa", "problem.unreadable.title") in visible(document)
+    assert document.by_id("problem").all("a")[0].attrs["href"] == "/fa/complain"
+    assert not repository.complaints
+
+
+def test_the_json_api_still_answers_415_as_problem_details(api: Client) -> None:
+    response = api.http.post("/complaints", headers={"Content-Type": "text/plain"}, body=b"x")
+    assert response.status_code == 415
+    assert response.headers["Content-Type"] == "application/problem+json"
+
+
 # --- the status lookup ---------------------------------------------------------------------------
 
 
