@@ -238,7 +238,7 @@ def complain(visit: Visit) -> Response:
             dt.datetime.fromisoformat(receipt.body["expected_response_by"]), market, with_time=True
         ),
         market=market.value,
-        recourse=p.EXTERNAL_RECOURSE[market],
+        recourse=texts(f"recourse.{market.value}"),
         contact_allowed=submission.consent.contact,
         health=assess(submission).health_or_safety,
         description=submission.personal.description,
@@ -502,7 +502,7 @@ def _market(market: p.Market) -> dict[str, Any]:
         "targets": {priority.value: days for priority, days in response_targets(market).items()},
         "ceiling": p.STATUTORY_CEILING_DAYS.get(market),
         "spans": working_spans(market),
-        "recourse": p.EXTERNAL_RECOURSE[market],
+        "recourse_key": f"recourse.{market.value}",
     }
 
 
