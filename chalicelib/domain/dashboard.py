@@ -32,8 +32,8 @@ from typing import Any
 
 from chalicelib.domain.calendar import MARKET_TIMEZONES
 from chalicelib.domain.complaint import Complaint, ResponseClock
-from chalicelib.domain.deadlines import overdue, risk_horizon, share_of
-from chalicelib.domain.lifecycle import OPEN_STATES, RUNNING_STATES, Status
+from chalicelib.domain.deadlines import overdue, risk_horizon, share_of, watched
+from chalicelib.domain.lifecycle import OPEN_STATES, Status
 from chalicelib.domain.periods import local_day
 from chalicelib.domain.policy import Category, Channel, Department, Market, Priority
 from chalicelib.domain.public import iso
@@ -111,8 +111,10 @@ def today(market: Market, now: datetime) -> date:
 def build(reading: DashboardReading, now: datetime, *, at_risk_share: float) -> dict[str, Any]:
     """The dashboard of a market at `now`, from one reading of its indexes."""
     market = reading.market
-    running = [c for c in reading.open if c.status in RUNNING_STATES and not c.paused]
-    late = [c for c in running if overdue(c.status, c.expected_response_by, now, paused=c.paused)]
+    running = [c for c in reading.open if watched(c.market, c.status)]
+    late = [
+        c for c in running if overdue(c.status, c.expected_response_by, now, market=c.market, paused=c.paused)
+    ]
     # Only a complaint due within the horizon can have used its share; the rest cost no calendar work.
     horizon = risk_horizon(market, now, at_risk_share)
     at_risk = [
@@ -201,7 +203,13 @@ def backlog(complaints: Iterable[OpenComplaint], now: datetime) -> dict[str, Any
     total = late = 0
     for complaint in complaints:
         total += 1
-        late += overdue(complaint.status, complaint.expected_response_by, now, paused=complaint.paused)
+        late += overdue(
+            complaint.status,
+            complaint.expected_response_by,
+            now,
+            market=complaint.market,
+            paused=complaint.paused,
+        )
         days = (now - complaint.received_at).total_seconds() / 86400
         bands[next(label for bound, label in AGE_BANDS if bound is None or days < bound)] += 1
     return {

@@ -5,6 +5,12 @@ handling cycle (receipt, or a reopening). Time spent waiting for the
 complainant does not count: each finished pause moves the deadline by its
 business length. A Turkish complaint's deadline never passes the statutory
 15 business days from the start of its cycle, pauses or not.
+
+So in a market with a ceiling, the ceiling runs on while the complaint waits
+for the complainant: a paused complaint is then due at its ceiling (set when
+the clock stops; the ordinary deadline comes back when it runs again), its
+share of time used counts the pauses, it is overdue once the ceiling has
+passed, and it is escalated like a running one (`watched`).
 """
 
 from __future__ import annotations
@@ -32,6 +38,21 @@ def due_at(market: Market, priority: Priority, clock: ResponseClock) -> datetime
     return due
 
 
+def statutory_deadline(market: Market, clock: ResponseClock) -> datetime | None:
+    """The statutory ceiling of a cycle, pauses or not; None in a market without one."""
+    ceiling = STATUTORY_CEILING_DAYS.get(market)
+    if ceiling is None:
+        return None
+    return calendar_for(market.value).add_business_days(clock.started_at, ceiling)
+
+
+def watched(market: Market, status: Status) -> bool:
+    """Whether a deadline runs for a complaint in this state: a response is owed, or a ceiling runs on."""
+    return status in RUNNING_STATES or (
+        status is Status.AWAITING_COMPLAINANT and market in STATUTORY_CEILING_DAYS
+    )
+
+
 def paused(clock: ResponseClock, now: datetime) -> ResponseClock:
     """The clock stopped at `now` (a stopped clock stays as it is)."""
     return clock if clock.paused_at is not None else replace(clock, paused_at=now)
@@ -53,6 +74,11 @@ def share_used(complaint: Complaint, now: datetime) -> float:
 def share_of(market: Market, clock: ResponseClock, due: datetime, now: datetime) -> float:
     """The share of business time used by `now` of a clock due at `due` (see `share_used`)."""
     calendar = calendar_for(market.value)
+    if clock.paused_at is not None and market in STATUTORY_CEILING_DAYS:
+        # Waiting for the complainant: only the ceiling runs, and it counts every pause.
+        allowed = calendar.business_seconds_between(clock.started_at, due)
+        used = calendar.business_seconds_between(clock.started_at, now)
+        return used / allowed if allowed > 0 else (float("inf") if now >= due else 0.0)
     pausing = calendar.business_seconds_between(clock.paused_at, now) if clock.paused_at else 0
     used = calendar.business_seconds_between(clock.started_at, now) - clock.paused_seconds - pausing
     allowed = calendar.business_seconds_between(clock.started_at, due) - clock.paused_seconds
@@ -72,11 +98,16 @@ def risk_horizon(market: Market, now: datetime, threshold: float) -> datetime:
     return calendar_for(market.value).add_business_days(now, days)
 
 
-def overdue(status: Status, due: datetime, now: datetime, *, paused: bool = False) -> bool:
-    """Past its deadline while the response is still owed (never while waiting for the complainant)."""
-    return status in RUNNING_STATES and not paused and now > due
+def overdue(status: Status, due: datetime, now: datetime, *, market: Market, paused: bool = False) -> bool:
+    """Past its deadline while a response is owed; while waiting for the complainant, only past a
+    ceiling (a paused complaint of a market with one is due at it)."""
+    if paused:
+        return status is Status.AWAITING_COMPLAINANT and market in STATUTORY_CEILING_DAYS and now > due
+    return status in RUNNING_STATES and now > due
 
 
 def is_overdue(complaint: Complaint, now: datetime) -> bool:
     paused = complaint.response_clock.paused_at is not None
-    return overdue(complaint.status, complaint.expected_response_by, now, paused=paused)
+    return overdue(
+        complaint.status, complaint.expected_response_by, now, market=complaint.market, paused=paused
+    )

@@ -28,7 +28,7 @@ from chalicelib.domain.complaint import (
     Triage,
     change_event,
 )
-from chalicelib.domain.deadlines import due_at, paused, resumed
+from chalicelib.domain.deadlines import due_at, paused, resumed, statutory_deadline
 from chalicelib.domain.errors import FieldError, IllegalTransition, ValidationFailed
 from chalicelib.domain.lifecycle import Action, Status, allowed_actions, apply
 from chalicelib.domain.policy import (
@@ -95,9 +95,12 @@ def handle(
             channel = command.channel.value if command.channel else "auto"
             intent = f"{INFORMATION_REQUEST}:{seq}:{channel}"
             messages = {**after.personal.messages, intent: command.message}
+            clock = paused(after.response_clock, now)
             after = replace(
                 after,
-                clock=paused(after.response_clock, now),
+                clock=clock,
+                # Only a statutory ceiling runs on while the complainant is asked (deadlines.py).
+                expected_response_by=statutory_deadline(after.market, clock) or after.expected_response_by,
                 personal=replace(after.personal, messages=messages),
             )
             details = {"channel": channel}

@@ -90,7 +90,9 @@ def summary_view(summary: ComplaintSummary, now: datetime) -> dict[str, Any]:
         "received_at": iso(summary.received_at),
         "expected_response_by": iso(summary.expected_response_by),
         "clock_paused": summary.paused,
-        "overdue": overdue(summary.status, summary.expected_response_by, now, paused=summary.paused),
+        "overdue": overdue(
+            summary.status, summary.expected_response_by, now, market=summary.market, paused=summary.paused
+        ),
         "attention": list(summary.attention),
     }
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from chalicelib.domain.deadlines import risk_horizon, share_used
+from chalicelib.domain.deadlines import risk_horizon, share_used, watched
 from chalicelib.domain.errors import ConcurrentUpdate
 from chalicelib.domain.handling import escalate, escalation_levels
-from chalicelib.domain.lifecycle import RUNNING_STATES
+from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.policy import Department, Market
 from chalicelib.services.ports import Clock, ComplaintRepository
 
@@ -47,7 +47,7 @@ def escalate_deadlines(
     for market in Market:
         due_before = risk_horizon(market, now, thresholds[0])
         for department in departments:
-            for status in RUNNING_STATES:
+            for status in [s for s in Status if watched(market, s)]:
                 start = None
                 while True:
                     found = repository.queue_slice(
@@ -72,7 +72,7 @@ def _escalate_one(
 ) -> None:
     for _ in range(ATTEMPTS):
         complaint = repository.get(code)
-        if complaint is None or complaint.status not in RUNNING_STATES:
+        if complaint is None or not watched(complaint.market, complaint.status):
             return
         change = escalate(
             complaint, escalation_levels(share_used(complaint, now), thresholds), chain, now=now

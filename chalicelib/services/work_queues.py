@@ -19,8 +19,9 @@ from typing import Any
 
 from chalicelib.domain import access
 from chalicelib.domain.access import Permission
+from chalicelib.domain.deadlines import watched
 from chalicelib.domain.errors import FieldError, ValidationFailed
-from chalicelib.domain.lifecycle import OPEN_STATES, RUNNING_STATES, Status
+from chalicelib.domain.lifecycle import OPEN_STATES, Status
 from chalicelib.domain.lookup import ContactKind
 from chalicelib.domain.policy import Category, Department, Market, Priority
 from chalicelib.domain.staff import StaffMember
@@ -131,8 +132,9 @@ def _next_page(
         position = positions.get(status.value)
         if position == _DONE:
             continue
-        if query.overdue and status not in RUNNING_STATES:
-            positions[status.value] = _DONE  # waiting for the complainant, or answered: never overdue
+        if query.overdue and not watched(query.market, status):
+            # Answered, or waiting for the complainant where no statutory ceiling runs: never overdue.
+            positions[status.value] = _DONE
             continue
         found = repository.queue_slice(
             query.market,

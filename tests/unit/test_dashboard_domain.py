@@ -150,15 +150,36 @@ def test_outside_working_hours_the_share_does_not_grow() -> None:
     assert board(one, now=tuesday_open - timedelta(minutes=1))["at_risk"]["total"] == 0
 
 
-@pytest.mark.parametrize("status", sorted(OPEN_STATES - set(RUNNING_STATES)))
-def test_complaints_not_owing_a_response_are_never_at_risk_or_overdue(status: Status) -> None:
+@pytest.mark.parametrize(
+    ("status", "market"),
+    [(Status.RESPONDED, Market.TR), (Status.RESPONDED, Market.IR), (Status.AWAITING_COMPLAINANT, Market.IR)],
+)
+def test_complaints_not_owing_a_response_are_never_at_risk_or_overdue(status: Status, market: Market) -> None:
+    """Answered, or (in Iran, with no statutory ceiling) waiting for the complainant."""
+    assert set(OPEN_STATES) - set(RUNNING_STATES) == {Status.RESPONDED, Status.AWAITING_COMPLAINANT}
     paused = START if status is Status.AWAITING_COMPLAINANT else None
-    one = complaint("WAITING", status=status, paused_at=paused)
+    one = complaint("WAITING", status=status, paused_at=paused, market=market)
     for now in (EIGHTY_PERCENT, DUE, DUE + timedelta(days=30)):
-        dashboard = board(one, now=now)
+        dashboard = board(one, now=now, market=market)
         assert dashboard["at_risk"]["total"] == 0
         assert dashboard["overdue"]["total"] == 0
         assert dashboard["open"]["total"] == 1
+
+
+def test_a_turkish_complaint_waiting_for_the_complainant_runs_against_its_ceiling() -> None:
+    """Due at its statutory ceiling while paused: at risk near it, overdue past it, pauses counted."""
+    from chalicelib.domain.calendar import calendar_for
+
+    ceiling = calendar_for("TR").add_business_days(START, 15)
+    one = complaint(
+        "ASKED", status=Status.AWAITING_COMPLAINANT, due=ceiling, paused_at=START + timedelta(hours=2)
+    )
+    assert board(one, now=DUE + timedelta(days=1))["at_risk"]["total"] == 0  # well within the ceiling
+    near = calendar_for("TR").add_business_days(START, 13)
+    assert codes(board(one, now=near)["at_risk"]) == ["ASKED"]
+    late = board(one, now=ceiling + timedelta(hours=1))
+    assert codes(late["overdue"]) == ["ASKED"]
+    assert late["at_risk"]["total"] == 0
 
 
 def test_a_paused_clock_is_never_overdue_even_in_a_running_state() -> None:

@@ -292,11 +292,32 @@ def test_the_share_grows_with_business_time_only(turkish: Complaint) -> None:
     assert share_used(turkish, istanbul(2026, 12, 1, 18)) > 1.0
 
 
-def test_the_share_stands_still_while_the_clock_is_paused(turkish: Complaint) -> None:
-    waiting = replace(turkish, clock=ResponseClock(MONDAY, istanbul(2026, 11, 24, 9)))
+def test_the_share_stands_still_while_the_clock_is_paused_where_no_ceiling_runs(turkish: Complaint) -> None:
+    iranian = replace(turkish, market=Market.IR)
+    waiting = replace(iranian, clock=ResponseClock(MONDAY, istanbul(2026, 11, 24, 9)))
     frozen = share_used(waiting, istanbul(2026, 11, 24, 9))
     assert share_used(waiting, istanbul(2026, 12, 20, 12)) == frozen
-    assert frozen == pytest.approx(7.5 / 52.5)
+    assert 0 < frozen < 1
+
+
+def test_a_turkish_complaint_waiting_for_the_complainant_uses_its_ceiling_pauses_and_all(
+    turkish: Complaint,
+) -> None:
+    """Due at the ceiling while paused; its share counts the pause; overdue once the ceiling passes."""
+    from chalicelib.domain.deadlines import statutory_deadline
+    from chalicelib.domain.lifecycle import Status
+
+    clock = ResponseClock(MONDAY, istanbul(2026, 11, 24, 9))
+    ceiling = statutory_deadline(Market.TR, clock)
+    assert ceiling == TR.add_business_days(MONDAY, 15)
+    waiting = replace(turkish, status=Status.AWAITING_COMPLAINANT, clock=clock, expected_response_by=ceiling)
+    halfway = TR.add_business_days(MONDAY, 7)
+    assert share_used(waiting, halfway) > share_used(waiting, istanbul(2026, 11, 24, 9))
+    assert share_used(waiting, ceiling) == 1.0
+    assert not is_overdue(waiting, ceiling)
+    assert is_overdue(waiting, ceiling + timedelta(minutes=1))
+    assert statutory_deadline(Market.IR, clock) is None
+    assert not is_overdue(replace(waiting, market=Market.IR), ceiling + timedelta(days=30))
 
 
 def test_finished_pauses_do_not_count_as_time_used(turkish: Complaint) -> None:

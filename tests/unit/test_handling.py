@@ -204,13 +204,16 @@ def test_requesting_information_pauses_the_clock_and_keeps_the_message_as_person
     after, event = act(complaint, command, asked_at)
     assert after.status is Status.AWAITING_COMPLAINANT
     assert after.response_clock.paused_at == asked_at
-    assert after.expected_response_by == complaint.expected_response_by  # moved only once the pause ends
+    # The ordinary deadline stops with the clock; only the Turkish ceiling runs on, so it is due then.
+    ceiling = calendar_for("TR").add_business_days(complaint.response_clock.started_at, 15)
+    assert after.expected_response_by == ceiling > complaint.expected_response_by
     assert after.personal.messages == {f"information_request:{after.version}:email": command.message}
     assert complaint.personal.messages == {}  # the complaint before is untouched
     assert event.details == {"channel": "email"}
     assert event.text is None  # the message is personal data, not history text
     assert after.milestones[-1].code is MilestoneCode.INFORMATION_REQUESTED
-    assert not is_overdue(after, asked_at + timedelta(days=365))
+    assert not is_overdue(after, ceiling)
+    assert is_overdue(after, ceiling + timedelta(minutes=1))  # a year's wait would not excuse it
 
 
 def test_without_a_channel_the_request_goes_the_complainants_way() -> None:

@@ -111,11 +111,12 @@ def test_one_complaint_from_the_phone_call_to_its_reopening(desk: Desk) -> None:
     )
     assert (case["status"], case["priority"]) == ("investigating", "high")
 
-    # ...and asks the complainant for the expert's report: the clock stops.
+    # ...and asks the complainant for the expert's report: the clock stops, the statutory ceiling runs on.
     clock.advance(hours=1)
+    due_before_asking = case["expected_response_by"]
     case = act_ok(desk, code, "request_information", HANDLER_CLAIMS_TR, message=QUESTION, channel="sms")
     assert (case["status"], case["clock_paused"], case["overdue"]) == ("awaiting_complainant", True, False)
-    due_while_paused = case["expected_response_by"]
+    assert case["expected_response_by"] > due_before_asking  # due at the ceiling while waiting
     public = status_of(desk, code)
     assert public["status"] == "awaiting_complainant"
     assert public["milestones"][-1]["code"] == "information_requested"
@@ -133,7 +134,7 @@ def test_one_complaint_from_the_phone_call_to_its_reopening(desk: Desk) -> None:
     assert body_of(response)["milestones"][-1]["code"] == "information_received"
     case = desk.view(code, HANDLER_CLAIMS_TR)
     assert case["clock_paused"] is False
-    assert case["expected_response_by"] > due_while_paused  # the paused business day is given back
+    assert case["expected_response_by"] > due_before_asking  # the paused business day is given back
     # A second reply: nothing was asked for any more.
     body = problem_of(public_post(desk, "/replies", {**reply, "mobile_last4": "6543"}), 409)
     assert body["state"] == "investigating"
@@ -490,17 +491,23 @@ def test_queue_filters_page_without_skipping_or_repeating(
     assert all(item[name] == value for item in items for name, value in wanted.items())
 
 
-def test_the_overdue_filter_lists_what_is_late_and_not_what_waits_for_the_complainant(
+def test_the_overdue_filter_lists_what_is_late_and_what_waits_past_the_statutory_ceiling(
     desk: Desk, busy_queue: list[str]
 ) -> None:
-    desk.clock.advance(days=8)  # past the high-priority targets, not the low ones
+    desk.clock.advance(days=8)  # past the high-priority targets, not the low ones, nor the ceiling
     complaints = [desk.repository.complaints[code] for code in busy_queue]
-    past_due = {c.tracking_code for c in complaints if c.expected_response_by < desk.clock.now()}
     waiting = {c.tracking_code for c in complaints if c.status.value == "awaiting_complainant"}
-    assert past_due & waiting, "the queue has a paused complaint past its (moving) deadline"
-    late = past_due - waiting
+    assert waiting, "the queue has complaints waiting for the complainant"
+    late = {c.tracking_code for c in complaints if c.expected_response_by < desk.clock.now()}
+    assert not late & waiting, "a Turkish complaint waiting for the complainant is due at its ceiling"
     assert 0 < len(late) < len(busy_queue)
     items = _check_pages(_pages(desk, HANDLER_CLAIMS_TR, "overdue=true&limit=3"), late, 3)
+    assert all(item["overdue"] for item in items)
+    # Past the 15 business days of the Turkish ceiling, waiting for the complainant is no excuse.
+    desk.clock.advance(days=20)
+    owed = {c.tracking_code for c in complaints if c.status.value != "responded"}
+    assert waiting <= owed
+    items = _check_pages(_pages(desk, HANDLER_CLAIMS_TR, "overdue=true&limit=3"), owed, 3)
     assert all(item["overdue"] for item in items)
 
 
