@@ -26,6 +26,8 @@ permission for them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -42,7 +44,8 @@ PASSWORD_MAX: Final = 256
 #: Longest refresh token passed on (Cognito's are about 1,800 characters).
 REFRESH_TOKEN_MAX: Final = 4096
 
-#: Cognito error codes that mean "not this user with this password", told apart from nothing else.
+#: Cognito error codes that mean "not this user with this password" (or "not a token it will take"),
+#: told apart from nothing else.
 _REFUSALS: Final = frozenset(
     {
         "NotAuthorizedException",
@@ -50,6 +53,7 @@ _REFUSALS: Final = frozenset(
         "UserNotConfirmedException",
         "PasswordResetRequiredException",
         "InvalidParameterException",
+        "UnsupportedTokenTypeException",
     }
 )
 _THROTTLED: Final = frozenset({"TooManyRequestsException", "LimitExceededException"})
@@ -89,33 +93,16 @@ class CognitoPasswordSignIn:
         if not 0 < len(refresh_token) <= REFRESH_TOKEN_MAX:
             return
         try:
-            self._client.revoke_token(Token=refresh_token, ClientId=self._client_id)
-        except ClientError as exc:
-            code = str(exc.response.get("Error", {}).get("Code", ""))
-            if code in _REFUSALS or code == "UnsupportedTokenTypeException":
-                return  # already expired, revoked or never valid: nothing left to revoke
-            if code in _THROTTLED:
-                raise TooManyAttempts("sign-out is throttled", THROTTLED_RETRY_SECONDS) from exc
-            raise StorageUnavailable("the identity provider refused the request", {"code": code}) from exc
-        except BotoCoreError as exc:
-            reason = type(exc).__name__
-            raise StorageUnavailable("the identity provider cannot be reached", {"reason": reason}) from exc
+            with _translated("sign-out"):
+                self._client.revoke_token(Token=refresh_token, ClientId=self._client_id)
+        except Unauthenticated:
+            return  # already expired, revoked or never valid: nothing left to revoke
 
     def _tokens(self, flow: str, parameters: dict[str, str]) -> SignedIn:
-        try:
+        with _translated("sign-in"):
             answer = self._client.initiate_auth(
                 ClientId=self._client_id, AuthFlow=flow, AuthParameters=parameters
             )
-        except ClientError as exc:
-            code = str(exc.response.get("Error", {}).get("Code", ""))
-            if code in _REFUSALS:
-                raise Unauthenticated(REFUSED) from exc
-            if code in _THROTTLED:
-                raise TooManyAttempts("sign-in is throttled", THROTTLED_RETRY_SECONDS) from exc
-            raise StorageUnavailable("the identity provider refused the request", {"code": code}) from exc
-        except BotoCoreError as exc:
-            reason = type(exc).__name__
-            raise StorageUnavailable("the identity provider cannot be reached", {"reason": reason}) from exc
         result = answer.get("AuthenticationResult") or {}
         token = result.get("IdToken")
         if answer.get("ChallengeName") or not isinstance(token, str) or not token:
@@ -128,3 +115,20 @@ class CognitoPasswordSignIn:
             expires_in if isinstance(expires_in, int) and expires_in > 0 else 3600,
             refresh if isinstance(refresh, str) and refresh else None,
         )
+
+
+@contextmanager
+def _translated(doing: str) -> Iterator[None]:
+    """Cognito's errors as the console's: a refusal, throttling (429), or an outage (503)."""
+    try:
+        yield
+    except ClientError as exc:
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        if code in _REFUSALS:
+            raise Unauthenticated(REFUSED) from exc
+        if code in _THROTTLED:
+            raise TooManyAttempts(f"{doing} is throttled", THROTTLED_RETRY_SECONDS) from exc
+        raise StorageUnavailable("the identity provider refused the request", {"code": code}) from exc
+    except BotoCoreError as exc:
+        reason = type(exc).__name__
+        raise StorageUnavailable("the identity provider cannot be reached", {"reason": reason}) from exc
