@@ -29,7 +29,6 @@ nothing while it is measured, which those cuts need.
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import json
 import random
@@ -41,18 +40,16 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench.dynamodb import running_stack
-from bench.reports import received_complaint
+from bench.reports import put_copies, received_complaint
 from chalicelib.domain import commands as c
 from chalicelib.domain.complaint import Complaint
 from chalicelib.domain.handling import handle
 from chalicelib.domain.policy import DecisionOutcome, Department, RootCause
-from chalicelib.domain.tracking import new_tracking_code
 from devstack.metering import aws_calls
 from devstack.token import sign_in
 
@@ -235,34 +232,13 @@ def _seed(count: int, container: Any) -> int:
     """Write `count` open complaints by batch writes of the repository's own items."""
     import boto3  # type: ignore[import-untyped]
 
-    from chalicelib.adapters.repository import day_shard
-
     rng = random.Random(7)
     now = datetime.now(UTC).replace(microsecond=0)
     repository = container.repository
     settings = container.settings
     templates = [_open(rng, now - timedelta(days=rng.uniform(1, 40))) for _ in range(min(count, TEMPLATES))]
-    stored = [
-        {**repository.to_item(each).serialize(), "version": {"N": str(each.version)}} for each in templates
-    ]
     client = boto3.client("dynamodb", region_name=settings.region)
-
-    def item(n: int) -> dict[str, Any]:
-        template, code = templates[n % len(templates)], new_tracking_code()
-        shard = day_shard(dataclasses.replace(template, tracking_code=code), settings.day_shards)
-        return {**stored[n % len(templates)], "tracking_code": {"S": code}, "day_shard": {"S": shard}}
-
-    items = [item(n) for n in range(count)]
-
-    def write(start: int) -> int:
-        batch = [{"PutRequest": {"Item": each}} for each in items[start : start + 25]]
-        pending = {settings.complaints_table: batch}
-        while pending:
-            pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
-        return len(batch)
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return sum(pool.map(write, range(0, count, 25)))
+    return put_copies(client, settings.complaints_table, repository, templates, count, settings.day_shards)
 
 
 if __name__ == "__main__":

@@ -562,26 +562,38 @@ def _seed(count: int, rng: random.Random, resources: Resources) -> int:
     import boto3
     from botocore.config import Config
 
-    from chalicelib.adapters.repository import DynamoComplaintRepository, day_shard
+    from chalicelib.adapters.repository import DynamoComplaintRepository
 
     if count <= 0:
         return 0
     tables = _tables(resources.table)
     repository = DynamoComplaintRepository(tables, tables.complaints._get_connection().connection, SHARDS)
     templates = [complaint(rng, at) for at in _receipt_times(rng, min(count, TEMPLATES))]
+    client = boto3.client("dynamodb", region_name=REGION, config=Config(parameter_validation=False))
+    return put_copies(client, resources.table, repository, templates, count, SHARDS)
+
+
+def put_copies(
+    client: Any, table: str, repository: Any, templates: list[Complaint], count: int, shards: int
+) -> int:
+    """Write `count` items by batch writes on two threads: the templates' items as the repository's
+    `to_item` stores them (with the version PynamoDB writes), in turn, each under a fresh tracking
+    code and that code's day shard (the two attributes `to_item` derives from the code).
+    """
+    from chalicelib.adapters.repository import day_shard
+
     stored = [
         {**repository.to_item(each).serialize(), "version": {"N": str(each.version)}} for each in templates
     ]
-    client = boto3.client("dynamodb", region_name=REGION, config=Config(parameter_validation=False))
 
     def item(n: int) -> dict[str, Any]:
         template, code = templates[n % len(templates)], new_tracking_code()
-        shard = day_shard(dataclasses.replace(template, tracking_code=code), SHARDS)
+        shard = day_shard(dataclasses.replace(template, tracking_code=code), shards)
         return {**stored[n % len(templates)], "tracking_code": {"S": code}, "day_shard": {"S": shard}}
 
     def write(start: int) -> int:
         batch = [{"PutRequest": {"Item": item(n)}} for n in range(start, min(start + 25, count))]
-        pending = {resources.table: batch}
+        pending = {table: batch}
         while pending:
             pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
         return len(batch)
