@@ -137,7 +137,7 @@ class Settings:
                 public_base_url=optional["PUBLIC_BASE_URL"].rstrip("/"),
                 dashboard_cache_seconds=int(optional["DASHBOARD_CACHE_SECONDS"]),
                 console_session_hours=_bounded(
-                    optional["CONSOLE_SESSION_HOURS"], "CONSOLE_SESSION_HOURS", 1, 24
+                    optional["CONSOLE_SESSION_HOURS"], "CONSOLE_SESSION_HOURS", 1, 12
                 ),
                 report_link_seconds=_bounded(optional["REPORT_LINK_SECONDS"], "REPORT_LINK_SECONDS", 1, 3600),
                 report_workers=_bounded(optional["REPORT_WORKERS"], "REPORT_WORKERS", 1, 64),

@@ -158,16 +158,16 @@ def _resume(visit: Visit) -> tuple[Session, list[str]]:
     jar = cookies(visit.request.headers)
     token, renew = jar.get(SESSION_COOKIE), jar.get(RENEW_COOKIE)
     try:
-        return open_session(token, c.identity, renew), []
+        return open_session(token, c.identity, renew, c.console_key), []
     except e.Unauthenticated:
-        renewal = Renewal.parse(renew)
+        renewal = Renewal.open(renew, c.console_key)
         if renewal is None:
             raise
     left = int(renewal.ends_at.timestamp() - time.time())
     if left <= 0:
         raise e.Unauthenticated("the session has ended")
     signed = c.sign_in.refresh(renewal.refresh_token)
-    session = open_session(signed.id_token, c.identity, renew)
+    session = open_session(signed.id_token, c.identity, renew, c.console_key)
     log.info("the console session of %s was renewed", session.staff.actor)
     return session, [session_cookie(signed.id_token, min(signed.expires_in, left))]
 
@@ -245,19 +245,37 @@ def sign_in(visit: Visit) -> Response:
         return _sign_in_form(visit, target, refused, 422)
     max_age = min(signed.expires_in, int(session.expires_at.timestamp() - time.time()))
     log.info("%s signed in to the console", session.staff.actor)
+    _revoke(visit)  # a session this browser still held ends here: one session a browser
     opened = [session_cookie(signed.id_token, max_age), cleared(SIGN_IN_COOKIE)]
     if signed.refresh_token:
         length = c.settings.console_session_hours * 3600
         renewal = Renewal(datetime.fromtimestamp(int(time.time()) + length, UTC), signed.refresh_token)
-        opened.append(renew_cookie(renewal, length))
+        opened.append(renew_cookie(renewal.seal(c.console_key), length))
+    else:
+        opened.append(cleared(RENEW_COOKIE))
     return redirect(visit.base + target, *opened)
+
+
+def _revoke(visit: Visit) -> None:
+    """Revoke the refresh token of the request's renewal cookie, if it holds one; a failure is logged.
+
+    A refresh token that Cognito could not revoke expires with its validity (12 hours): the
+    browser's cookies are cleared all the same, so this browser is signed out either way.
+    """
+    renewal = Renewal.open(cookies(visit.request.headers).get(RENEW_COOKIE), visit.container.console_key)
+    if renewal is None:
+        return
+    try:
+        visit.container.sign_in.revoke(renewal.refresh_token)
+    except (e.StorageUnavailable, e.TooManyAttempts) as exc:
+        log.warning("a refresh token could not be revoked (%s); it expires by itself", type(exc).__name__)
 
 
 def _signed_in(visit: Visit) -> Session | None:
     """The session whose ID token is valid now (none is renewed here)."""
-    jar = cookies(visit.request.headers)
+    jar, c = cookies(visit.request.headers), visit.container
     try:
-        return open_session(jar.get(SESSION_COOKIE), visit.container.identity, jar.get(RENEW_COOKIE))
+        return open_session(jar.get(SESSION_COOKIE), c.identity, jar.get(RENEW_COOKIE), c.console_key)
     except e.Unauthenticated:
         return None
 
@@ -284,25 +302,23 @@ def _sign_in_form(
 def sign_out(visit: Visit) -> Response:
     """(POST) Ends the session: its refresh token is revoked and both cookies are cleared.
 
-    A session whose ID token has expired is signed out the same way; without
-    its form token, a live session's sign-out is refused (403), an ended one's
-    cookies are just cleared.
+    A live session's sign-out needs its form token (403 without it). A session
+    whose ID token has expired is signed out all the same: its refresh token is
+    revoked, as it is whenever the browser holds one (SameSite=Strict keeps other
+    sites from posting here). If Cognito cannot revoke it now, the cookies are
+    cleared anyway and the token expires by itself.
     """
     if not visit.is_post:
         return redirect(visit.link("sign-in"))
     c = visit.container
-    jar = cookies(visit.request.headers)
     session = _signed_in(visit)
-    renewal = Renewal.parse(jar.get(RENEW_COOKIE))
-    binding = session.binding if session else (renewal.value if renewal else None)
-    posted = read_payload(visit.request.raw_body, visit.request.headers, c.settings.max_body_bytes)
-    if binding and token_matches(form_token(c.console_key, binding), posted.get(TOKEN_FIELD)):
-        if renewal is not None:
-            c.sign_in.revoke(renewal.refresh_token)
-        log.info("%s signed out of the console", session.staff.actor if session else "a member")
-    elif session is not None:
-        visit = replace(visit, session=session)
-        return problem_page(visit, 403, "form_token", back=visit.link("queue"))
+    if session is not None:
+        posted = read_payload(visit.request.raw_body, visit.request.headers, c.settings.max_body_bytes)
+        if not token_matches(form_token(c.console_key, session.binding), posted.get(TOKEN_FIELD)):
+            visit = replace(visit, session=session)
+            return problem_page(visit, 403, "form_token", back=visit.link("queue"))
+        log.info("%s signed out of the console", session.staff.actor)
+    _revoke(visit)
     done = visit.link("sign-in", {"reason": "signed_out"})
     return redirect(done, cleared(SESSION_COOKIE), cleared(RENEW_COOKIE))
 

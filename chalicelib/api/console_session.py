@@ -76,22 +76,30 @@ class Session:
 
 @dataclass(frozen=True)
 class Renewal:
-    """The renewal cookie: when the session ends, and the refresh token that renews its ID token."""
+    """The renewal cookie: when the session ends, and the refresh token that renews its ID token.
+
+    The cookie is sealed with an HMAC under the console key: a member cannot move the session's
+    end, and a cookie not made here is no session.
+    """
 
     ends_at: datetime
     refresh_token: str
 
-    @property
-    def value(self) -> str:
-        return f"{int(self.ends_at.timestamp())}~{self.refresh_token}"
+    def seal(self, key: bytes) -> str:
+        """The cookie's value: `<end, Unix seconds>~<HMAC>~<refresh token>`."""
+        ends = str(int(self.ends_at.timestamp()))
+        return f"{ends}~{_mac(key, 'renew', f'{ends}~{self.refresh_token}')}~{self.refresh_token}"
 
     @classmethod
-    def parse(cls, value: str | None) -> Renewal | None:
-        """The renewal a cookie holds; None for none, or for anything not made by `value`."""
-        seconds, sep, refresh_token = (value or "").partition("~")
-        if not sep or not refresh_token or not seconds.isdigit() or len(seconds) > 12:
+    def open(cls, value: str | None, key: bytes) -> Renewal | None:
+        """The renewal a cookie holds; None for none, or for anything `seal` did not make with `key`."""
+        ends, _, rest = (value or "").partition("~")
+        mac, _, refresh_token = rest.partition("~")
+        if not (ends.isascii() and ends.isdigit() and len(ends) <= 10 and mac and refresh_token):
             return None
-        return cls(datetime.fromtimestamp(int(seconds), UTC), refresh_token)
+        if not token_matches(_mac(key, "renew", f"{ends}~{refresh_token}"), mac):
+            return None
+        return cls(datetime.fromtimestamp(int(ends), UTC), refresh_token)
 
 
 class TokenVerifier(Protocol):
@@ -113,19 +121,22 @@ def cookies(headers: Mapping[str, str]) -> dict[str, str]:
     return found
 
 
-def open_session(token: str | None, verifier: TokenVerifier, renew: str | None = None) -> Session:
+def open_session(
+    token: str | None, verifier: TokenVerifier, renew: str | None = None, key: bytes = b""
+) -> Session:
     """The session of a cookie's token, verified now; `Unauthenticated` if there is none or it is invalid.
 
-    `renew` is the renewal cookie's value, if any: it sets the session's end and binding.
+    `renew` is the renewal cookie's value, if any (checked with the console `key`): it sets the
+    session's end and binding.
     """
     if not token:
         raise Unauthenticated("no session")
     staff = verifier.verify(f"Bearer {token}")
     expires_at = _expiry(token)
-    renewal = Renewal.parse(renew)
-    if renewal is None:
+    renewal = Renewal.open(renew, key) if renew and key else None
+    if renewal is None or renew is None:
         return Session(token, staff, expires_at, expires_at, token)
-    return Session(token, staff, expires_at, renewal.ends_at, renewal.value)
+    return Session(token, staff, expires_at, renewal.ends_at, renew)
 
 
 def _expiry(token: str) -> datetime:
@@ -143,9 +154,9 @@ def session_cookie(token: str, max_age: int) -> str:
     return f"{SESSION_COOKIE}={token}; Max-Age={max(0, max_age)}; {_ATTRIBUTES}"
 
 
-def renew_cookie(renewal: Renewal, max_age: int) -> str:
-    """The Set-Cookie value of the session's renewal, kept until the session ends."""
-    return f"{RENEW_COOKIE}={renewal.value}; Max-Age={max(0, max_age)}; {_ATTRIBUTES}"
+def renew_cookie(sealed: str, max_age: int) -> str:
+    """The Set-Cookie value of the session's renewal (`Renewal.seal`), kept until the session ends."""
+    return f"{RENEW_COOKIE}={sealed}; Max-Age={max(0, max_age)}; {_ATTRIBUTES}"
 
 
 def sign_in_cookie(nonce: str) -> str:

@@ -10,6 +10,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -21,6 +22,7 @@ from chalicelib.api.console_session import (
     RENEW_COOKIE,
     SESSION_COOKIE,
     SIGN_IN_COOKIE,
+    Renewal,
     form_token,
     safe_next,
 )
@@ -182,6 +184,11 @@ class Browser:
         return form_token(KEY, self.jar.get(RENEW_COOKIE) or self.jar[SESSION_COOKIE])
 
 
+def refresh_of(visitor: Browser) -> str:
+    """The refresh token in the browser's renewal cookie."""
+    return visitor.jar[RENEW_COOKIE].split("~")[2]
+
+
 def set_cookies(response: Any) -> list[str]:
     cookies = response.headers.get("Set-Cookie") or []
     return [cookies] if isinstance(cookies, str) else list(cookies)
@@ -305,11 +312,12 @@ def test_signing_in_sets_the_session_cookie_with_exact_flags_and_goes_to_the_que
     assert 3400 < max_age <= 3600
     assert session == f"{SESSION_COOKIE}={token}; Max-Age={max_age}; {COOKIE_ATTRIBUTES}"
     assert spent == f"{SIGN_IN_COOKIE}=; Max-Age=0; {COOKIE_ATTRIBUTES}"
-    # The renewal: when the session ends (CONSOLE_SESSION_HOURS from now) and the refresh token.
-    ends, refresh_token = visitor.jar[RENEW_COOKIE].split("~")
+    # The renewal: when the session ends (CONSOLE_SESSION_HOURS from now), sealed, and the refresh token.
+    ends, seal, refresh_token = visitor.jar[RENEW_COOKIE].split("~")
     assert abs(int(ends) - time.time() - 12 * 3600) < 60
     assert refresh_token.startswith("refresh.")
-    assert renew == f"{RENEW_COOKIE}={ends}~{refresh_token}; Max-Age=43200; {COOKIE_ATTRIBUTES}"
+    assert len(seal) == 43  # HMAC-SHA256 under the console key
+    assert renew == f"{RENEW_COOKIE}={ends}~{seal}~{refresh_token}; Max-Age=43200; {COOKIE_ATTRIBUTES}"
     queue = visitor.open("queue")
     assert queue.by_id("signed-in-as").attrs["data-username"] == HANDLER_CLAIMS_TR.username
     assert token not in visitor.last.body.decode(), "the ID token is never in a page"
@@ -572,7 +580,7 @@ def test_a_console_post_of_a_type_no_form_sends_gets_a_page_not_json(
     answer = visitor.request(
         "POST", f"/tr/console/complaints/{code}/actions/add_note", b"text=x", {"Content-Type": "text/plain"}
     )
-    assert problem(answer, 400) == "unreadable"
+    assert problem(answer, 415) == "unreadable"
     assert desk.repository.events[code][-1].action == "assign"
 
 
@@ -670,7 +678,7 @@ def test_a_refused_refresh_token_leads_to_signing_in_and_clears_the_session(
 ) -> None:
     code = desk.routed()
     visitor = browser(HANDLER_CLAIMS_TR)
-    refresh_token = visitor.jar[RENEW_COOKIE].split("~")[1]
+    refresh_token = refresh_of(visitor)
     sign_in_service.refresh_tokens[refresh_token] = None  # revoked, or past Cognito's own validity
     del visitor.jar[SESSION_COOKIE]
     answer = visitor.post(f"complaints/{code}/actions/add_note", {"text": "x", "csrf": visitor.token()})
@@ -685,14 +693,28 @@ def test_a_session_past_its_end_is_not_renewed(
     browser: Callable[..., Browser], sign_in_service: FakeSignIn
 ) -> None:
     visitor = browser(AGENT_TR)
-    refresh_token = visitor.jar[RENEW_COOKIE].split("~")[1]
-    visitor.jar[RENEW_COOKIE] = f"{int(time.time()) - 1}~{refresh_token}"
+    refresh_token = refresh_of(visitor)
+    ended = Renewal(datetime.fromtimestamp(int(time.time()) - 1, UTC), refresh_token)
+    visitor.jar[RENEW_COOKIE] = ended.seal(KEY)
     del visitor.jar[SESSION_COOKIE]
     assert location_of(visitor.get("queue"))[1]["reason"] == ["expired"]
     assert sign_in_service.refreshed == []
 
 
-@pytest.mark.parametrize("value", ["", "~", "abc~refresh.x", "123", "1" * 13 + "~refresh.x", "٣٣٣٣~r"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "~",
+        "~~",
+        "abc~x~refresh.x",
+        "123",
+        "1" * 11 + "~x~refresh.x",  # past any date Python can hold
+        "²³~x~refresh.x",  # digits to isdigit(), not to int()
+        "٣٣٣٣~x~r",
+        "9999999999~forged-seal~refresh.x",
+    ],
+)
 def test_a_malformed_renewal_cookie_is_no_session(
     browser: Callable[..., Browser], sign_in_service: FakeSignIn, value: str
 ) -> None:
@@ -714,12 +736,63 @@ def test_an_identity_provider_outage_while_renewing_is_a_503_page(
     assert RENEW_COOKIE in visitor.jar  # the session is kept for when it is back
 
 
+def test_a_renewal_cookie_whose_end_was_moved_is_no_session(
+    browser: Callable[..., Browser], sign_in_service: FakeSignIn
+) -> None:
+    """The member (or whoever copied the cookie) cannot make a session last longer than it does."""
+    visitor = browser(AGENT_TR)
+    ends, seal, refresh_token = visitor.jar[RENEW_COOKIE].split("~")
+    visitor.jar[RENEW_COOKIE] = f"{int(ends) + 10 * 86400}~{seal}~{refresh_token}"
+    del visitor.jar[SESSION_COOKIE]
+    assert location_of(visitor.get("queue"))[1]["reason"] == ["expired"]
+    assert sign_in_service.refreshed == []
+
+
+def test_a_session_cookie_with_a_malformed_renewal_still_signs_out(browser: Callable[..., Browser]) -> None:
+    visitor = browser(AGENT_TR)
+    visitor.jar[RENEW_COOKIE] = "1" * 11 + "~x~refresh.x"
+    queue = visitor.open("queue")  # bound to the ID token now: the renewal is not this console's
+    answer = visitor.send(queue, "sign-out-form")
+    assert location_of(answer)[1] == {"reason": ["signed_out"]}
+    assert RENEW_COOKIE not in visitor.jar
+    assert SESSION_COOKIE not in visitor.jar
+
+
+def test_signing_out_when_cognito_cannot_revoke_still_clears_the_cookies(
+    browser: Callable[..., Browser], sign_in_service: FakeSignIn
+) -> None:
+    from chalicelib.domain.errors import StorageUnavailable
+
+    visitor = browser(AGENT_TR)
+    queue = visitor.open("queue")
+
+    def down(refresh_token: str) -> None:
+        raise StorageUnavailable("cognito is down")
+
+    sign_in_service.revoke = down  # type: ignore[method-assign]
+    answer = visitor.send(queue, "sign-out-form")
+    assert location_of(answer)[1] == {"reason": ["signed_out"]}
+    assert RENEW_COOKIE not in visitor.jar
+    assert SESSION_COOKIE not in visitor.jar
+
+
+def test_signing_in_again_revokes_the_session_the_browser_held(
+    browser: Callable[..., Browser], sign_in_service: FakeSignIn
+) -> None:
+    visitor = browser(AGENT_TR)
+    first = refresh_of(visitor)
+    del visitor.jar[SESSION_COOKIE]  # the ID token's cookie lapsed; someone signs in at this browser
+    visitor.as_(SUPERVISOR_TR)
+    assert sign_in_service.revoked == [first]
+    assert refresh_of(visitor) != first
+
+
 def test_signing_out_revokes_the_refresh_token_so_a_copy_cannot_renew(
     browser: Callable[..., Browser], sign_in_service: FakeSignIn
 ) -> None:
     visitor = browser(AGENT_TR)
     copied = dict(visitor.jar)
-    refresh_token = copied[RENEW_COOKIE].split("~")[1]
+    refresh_token = copied[RENEW_COOKIE].split("~")[2]
     visitor.send(visitor.open("queue"), "sign-out-form")
     assert sign_in_service.revoked == [refresh_token]
     thief = browser()
@@ -732,7 +805,7 @@ def test_signing_out_after_the_id_token_expired_still_revokes(
 ) -> None:
     visitor = browser(AGENT_TR)
     queue = visitor.open("queue")
-    refresh_token = visitor.jar[RENEW_COOKIE].split("~")[1]
+    refresh_token = refresh_of(visitor)
     del visitor.jar[SESSION_COOKIE]
     answer = visitor.send(queue, "sign-out-form")
     assert location_of(answer)[1] == {"reason": ["signed_out"]}
