@@ -32,7 +32,8 @@ def _request() -> Request:
 def problem_details(event: Request, get_response: Callable[[Request], Response]) -> Response:
     """Every answer carries the security headers; Chalice's own errors become problems (or pages)."""
     response = get_response(event)
-    if response.status_code == 415 and event.path.startswith("/{lang}/"):
+    chalices = isinstance(response.body, dict) and response.body.get("Code") == "UnsupportedMediaType"
+    if chalices and event.path.startswith("/{lang}/"):
         # A page's post of a content type no form sends: Chalice refused it before the view ran.
         from chalicelib.api.pages import unsupported_media
 

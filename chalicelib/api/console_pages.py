@@ -62,7 +62,7 @@ PROBLEMS: dict[type[e.ComplaintDeskError], tuple[int, str]] = {
     e.ConcurrentUpdate: (409, "conflict"),
     e.PayloadTooLarge: (413, "too_large"),
     e.MalformedRequest: (400, "unreadable"),
-    e.UnsupportedMediaType: (400, "unreadable"),
+    e.UnsupportedMediaType: (415, "unreadable"),
     e.ValidationFailed: (422, "invalid"),
     e.IdempotencyConflict: (422, "invalid"),
     e.TooManyAttempts: (429, "too_many"),

@@ -112,9 +112,7 @@ def build(reading: DashboardReading, now: datetime, *, at_risk_share: float) -> 
     """The dashboard of a market at `now`, from one reading of its indexes."""
     market = reading.market
     running = [c for c in reading.open if watched(c.market, c.status)]
-    late = [
-        c for c in running if overdue(c.status, c.expected_response_by, now, market=c.market, paused=c.paused)
-    ]
+    late = [c for c in running if _overdue(c, now)]
     # Only a complaint due within the horizon can have used its share; the rest cost no calendar work.
     horizon = risk_horizon(market, now, at_risk_share)
     at_risk = [
@@ -203,13 +201,7 @@ def backlog(complaints: Iterable[OpenComplaint], now: datetime) -> dict[str, Any
     total = late = 0
     for complaint in complaints:
         total += 1
-        late += overdue(
-            complaint.status,
-            complaint.expected_response_by,
-            now,
-            market=complaint.market,
-            paused=complaint.paused,
-        )
+        late += _overdue(complaint, now)
         days = (now - complaint.received_at).total_seconds() / 86400
         bands[next(label for bound, label in AGE_BANDS if bound is None or days < bound)] += 1
     return {
@@ -218,3 +210,14 @@ def backlog(complaints: Iterable[OpenComplaint], now: datetime) -> dict[str, Any
         "by_age": {label: bands[label] for _, label in AGE_BANDS},
         "as_of": iso(now),
     }
+
+
+def _overdue(complaint: OpenComplaint, now: datetime) -> bool:
+    return overdue(
+        complaint.status,
+        complaint.expected_response_by,
+        now,
+        market=complaint.market,
+        paused=complaint.paused,
+        clock=complaint.clock,
+    )

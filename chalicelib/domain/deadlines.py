@@ -74,11 +74,13 @@ def share_used(complaint: Complaint, now: datetime) -> float:
 def share_of(market: Market, clock: ResponseClock, due: datetime, now: datetime) -> float:
     """The share of business time used by `now` of a clock due at `due` (see `share_used`)."""
     calendar = calendar_for(market.value)
-    if clock.paused_at is not None and market in STATUTORY_CEILING_DAYS:
-        # Waiting for the complainant: only the ceiling runs, and it counts every pause.
-        allowed = calendar.business_seconds_between(clock.started_at, due)
+    ceiling = statutory_deadline(market, clock) if clock.paused_at is not None else None
+    if ceiling is not None:
+        # Waiting for the complainant: only the ceiling runs, and it counts every pause. (Taken from
+        # the clock, not `due`: a complaint paused before ceilings ran on still has its old due.)
+        allowed = calendar.business_seconds_between(clock.started_at, ceiling)
         used = calendar.business_seconds_between(clock.started_at, now)
-        return used / allowed if allowed > 0 else (float("inf") if now >= due else 0.0)
+        return used / allowed if allowed > 0 else (float("inf") if now >= ceiling else 0.0)
     pausing = calendar.business_seconds_between(clock.paused_at, now) if clock.paused_at else 0
     used = calendar.business_seconds_between(clock.started_at, now) - clock.paused_seconds - pausing
     allowed = calendar.business_seconds_between(clock.started_at, due) - clock.paused_seconds
@@ -98,16 +100,32 @@ def risk_horizon(market: Market, now: datetime, threshold: float) -> datetime:
     return calendar_for(market.value).add_business_days(now, days)
 
 
-def overdue(status: Status, due: datetime, now: datetime, *, market: Market, paused: bool = False) -> bool:
+def overdue(
+    status: Status,
+    due: datetime,
+    now: datetime,
+    *,
+    market: Market,
+    paused: bool = False,
+    clock: ResponseClock | None = None,
+) -> bool:
     """Past its deadline while a response is owed; while waiting for the complainant, only past a
-    ceiling (a paused complaint of a market with one is due at it)."""
+    statutory ceiling: the clock's, when given, or else `due` (where a paused complaint is due)."""
     if paused:
-        return status is Status.AWAITING_COMPLAINANT and market in STATUTORY_CEILING_DAYS and now > due
+        if status is not Status.AWAITING_COMPLAINANT or market not in STATUTORY_CEILING_DAYS:
+            return False
+        ceiling = statutory_deadline(market, clock) if clock is not None else due
+        return ceiling is not None and now > ceiling
     return status in RUNNING_STATES and now > due
 
 
 def is_overdue(complaint: Complaint, now: datetime) -> bool:
-    paused = complaint.response_clock.paused_at is not None
+    clock = complaint.response_clock
     return overdue(
-        complaint.status, complaint.expected_response_by, now, market=complaint.market, paused=paused
+        complaint.status,
+        complaint.expected_response_by,
+        now,
+        market=complaint.market,
+        paused=clock.paused_at is not None,
+        clock=clock,
     )

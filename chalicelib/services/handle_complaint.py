@@ -151,8 +151,8 @@ def perform_action(
         if command is None:
             command = c.parse_command(action, payload)
             expected = c.expected_version(payload)
-            if isinstance(command, c.Assess) and command.priority is not None:
-                access.require(staff, Permission.OVERRIDE_PRIORITY, complaint)
+        if isinstance(command, c.Assess) and command.priority is not None:
+            access.require(staff, Permission.OVERRIDE_PRIORITY, complaint)
         if expected is not None and expected != complaint.version:
             raise _stale(complaint, f"the complaint changed since version {expected}")
         now = clock.now()

@@ -359,3 +359,16 @@ def test_an_answered_complaint_is_not_overdue(turkish: Complaint) -> None:
     assert is_overdue(turkish, late)
     for status in (Status.RESPONDED, Status.CLOSED, Status.REFERRED_OUT, Status.WITHDRAWN):
         assert not is_overdue(replace(turkish, status=status), late)
+
+
+def test_a_complaint_paused_with_its_old_deadline_is_judged_by_its_ceiling(turkish: Complaint) -> None:
+    """Paused before ceilings ran on, it still carries its ordinary deadline: that is not held against it."""
+    from chalicelib.domain.lifecycle import Status
+
+    clock = ResponseClock(MONDAY, TR.add_business_days(MONDAY, 1))
+    old = replace(turkish, status=Status.AWAITING_COMPLAINANT, clock=clock)
+    assert old.expected_response_by < TR.add_business_days(MONDAY, 6)  # its ordinary deadline
+    day_six = TR.add_business_days(MONDAY, 6)
+    assert 0.35 < share_used(old, day_six) < 0.5  # about 6 of 15 business days: no escalation yet
+    assert not is_overdue(old, day_six)
+    assert is_overdue(old, TR.add_business_days(MONDAY, 15) + timedelta(minutes=1))
