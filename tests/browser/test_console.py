@@ -83,6 +83,14 @@ def sign_in(tab: Tab, username: str, path: str = "queue") -> None:
     assert page.get_attribute("#signed-in-as", "data-username") == username
 
 
+def find(tab: Tab, code: str) -> None:
+    """Find a complaint by its code from the menu's search, and land on its page."""
+    tab.follow("#nav-search")
+    tab.page.fill("#tracking-code", code)
+    tab.follow("#find-submit")
+    assert tab.page.url == tab.url(f"console/complaints/{code}")
+
+
 def form_token(tab: Tab) -> str:
     """The member's own form token, as every form of their pages carries it."""
     return str(tab.page.get_attribute("#sign-out-form input[name=csrf]", "value"))
@@ -232,7 +240,8 @@ def test_a_phone_complaint_goes_from_intake_to_closing(open_tab: OpenTab, site: 
     # The supervisor closes it with plain form posts.
     supervisor = open_tab("en", "desktop", javascript=False)
     page = supervisor.page
-    sign_in(supervisor, "supervisor", f"complaints/{code}")
+    sign_in(supervisor, "supervisor")
+    find(supervisor, code)
     act(supervisor, "close", {"text": "Answered; closed."})
     assert status(supervisor) == "Closed"
     assert page.locator("#action-reopen").count(), "a closed complaint may be reopened"
@@ -257,7 +266,8 @@ def test_no_one_out_of_scope_sees_or_changes_a_complaint(open_tab: OpenTab, rout
     # The auditor reads the whole story, and is offered nothing to do and no personal data.
     auditor = open_tab("en", "desktop")
     page = auditor.page
-    sign_in(auditor, "auditor", case)
+    sign_in(auditor, "auditor")
+    find(auditor, code)
     seen, events = version(auditor), timeline(auditor)
     assert events[0][1:] == ("Recorded", "public"), events
     assert ("Assigned", "system:router") in [(what, who) for _, what, who in events]
