@@ -208,6 +208,15 @@ def error_page(visit: Visit, exc: e.ComplaintDeskError, *, back: str | None = No
     return None
 
 
+def pager(
+    visit: Visit, screen: str, filters: dict[str, str], cursor: str | None, *, paged: bool
+) -> tuple[str | None, str | None]:
+    """The links of a paged table: back to its first page (when `paged`: not on it) and to the next."""
+    first = visit.link(screen, filters) if paged else None
+    following = visit.link(screen, {**filters, "cursor": cursor}) if cursor else None
+    return first, following
+
+
 def redirect(location: str, *set_cookies: str) -> Response:
     """A 303 to another address, with the security headers (and cookies, if any)."""
     headers: dict[str, str | list[str]] = {**page_headers(), "Location": location}

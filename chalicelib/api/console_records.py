@@ -22,7 +22,7 @@ from typing import Any
 from chalice.app import Response
 
 from chalicelib.api.body import JSON
-from chalicelib.api.console_pages import Visit, date_time, label, page, redirect
+from chalicelib.api.console_pages import Visit, date_time, label, page, pager, redirect
 from chalicelib.api.forms import Form, flatten
 from chalicelib.domain import capa as cp
 from chalicelib.domain import errors as e
@@ -174,8 +174,7 @@ def register(visit: Visit) -> Response:
     except e.ValidationFailed as exc:
         return _register_page(visit, Form(texts, CAPA_FILTERS, filters, exc.errors), [], None, None, 422)
     rows = [_capa_row(visit, item) for item in found["items"]]
-    following = visit.link("capa", {**filters, "cursor": found["cursor"]}) if found["cursor"] else None
-    first = visit.link("capa", filters) if "cursor" in chosen else None
+    first, following = pager(visit, "capa", filters, found["cursor"], paged="cursor" in chosen)
     return _register_page(visit, Form(texts, CAPA_FILTERS, filters), rows, following, first)
 
 

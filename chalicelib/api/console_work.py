@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from chalice.app import Response
 
 from chalicelib.api.body import JSON
-from chalicelib.api.console_pages import Visit, date_time, label, page, redirect
+from chalicelib.api.console_pages import Visit, date_time, label, page, pager, redirect
 from chalicelib.api.forms import KEY_FIELD, LIMITS, Form, flatten, new_key
 from chalicelib.domain import errors as e
 from chalicelib.domain import policy as p
@@ -94,8 +94,7 @@ def queue(visit: Visit) -> Response:
         return _queue_page(visit, form, [], None, None, status=422)
     market = Market(found["market"])
     rows = [row(visit, item, market) for item in found["items"]]
-    following = visit.link("queue", {**filters, "cursor": found["cursor"]}) if found["cursor"] else None
-    first = visit.link("queue", filters) if "cursor" in chosen else None
+    first, following = pager(visit, "queue", filters, found["cursor"], paged="cursor" in chosen)
     return _queue_page(visit, Form(texts, QUEUE_FIELDS, filters), rows, following, first)
 
 
