@@ -51,7 +51,6 @@ from typing import Any
 from chalicelib.domain import commands as c
 from chalicelib.domain.complaint import Complaint, Milestone, MilestoneCode, Submission, Triage
 from chalicelib.domain.handling import escalate, handle, record_feedback
-from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.periods import PeriodKind, ReportPeriod, period_of, scheduled_firing
 from chalicelib.domain.policy import (
     Category,
@@ -65,8 +64,9 @@ from chalicelib.domain.policy import (
     SocialNetwork,
 )
 from chalicelib.domain.tracking import new_tracking_code
-from chalicelib.domain.triage import assess, response_deadline
+from chalicelib.domain.triage import assess
 from chalicelib.domain.validation import parse_submission
+from chalicelib.services.submit_complaint import received as submitted
 from devstack.aws import emulator_environment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -420,23 +420,7 @@ def received_complaint(rng: random.Random, received_at: datetime) -> Complaint:
         rng.random() < 0.3,
         rng.random() < 0.04,
     )
-    received = Complaint(
-        tracking_code=new_tracking_code(),
-        market=submission.market,
-        language=submission.language,
-        channel=submission.channel,
-        social_network=submission.social_network,
-        kind=submission.kind,
-        category=submission.category,
-        received_at=received_at,
-        personal=submission.personal,
-        consent=submission.consent,
-        triage=triage,
-        status=Status.RECEIVED,
-        expected_response_by=response_deadline(submission.market, triage.priority, received_at),
-        updated_at=received_at,
-        milestones=(Milestone(MilestoneCode.RECEIVED, received_at),),
-    )
+    received = submitted(submission, triage, new_tracking_code(), received_at)
     if rng.random() < 0.97:  # the acknowledgement goes out within minutes, unless it failed
         acknowledged = Milestone(
             MilestoneCode.ACKNOWLEDGED, received_at + timedelta(seconds=rng.randrange(20, 900))

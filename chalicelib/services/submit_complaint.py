@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.complaint import (
@@ -19,6 +19,7 @@ from chalicelib.domain.complaint import (
     Milestone,
     MilestoneCode,
     Submission,
+    Triage,
 )
 from chalicelib.domain.errors import (
     ConcurrentUpdate,
@@ -59,6 +60,28 @@ def fingerprint(payload: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def received(submission: Submission, triage: Triage, code: str, at: datetime) -> Complaint:
+    """A complaint as intake records it: received at `at`, triaged, due by its market's deadline."""
+    return Complaint(
+        tracking_code=code,
+        market=submission.market,
+        language=submission.language,
+        channel=submission.channel,
+        social_network=submission.social_network,
+        kind=submission.kind,
+        category=submission.category,
+        received_at=at,
+        personal=submission.personal,
+        consent=submission.consent,
+        triage=triage,
+        status=Status.RECEIVED,
+        expected_response_by=response_deadline(submission.market, triage.priority, at),
+        updated_at=at,
+        milestones=(Milestone(MilestoneCode.RECEIVED, at),),
+        received_by=submission.received_by,
+    )
+
+
 def submit_complaint(
     submission: Submission,
     *,
@@ -70,26 +93,8 @@ def submit_complaint(
     """Record the complaint with a fresh tracking code and say when it will be answered."""
     now = clock.now()
     triage = assess(submission)
-    due = response_deadline(submission.market, triage.priority, now)
     for _ in range(CODE_ATTEMPTS):
-        complaint = Complaint(
-            tracking_code=new_code(),
-            market=submission.market,
-            language=submission.language,
-            channel=submission.channel,
-            social_network=submission.social_network,
-            kind=submission.kind,
-            category=submission.category,
-            received_at=now,
-            personal=submission.personal,
-            consent=submission.consent,
-            triage=triage,
-            status=Status.RECEIVED,
-            expected_response_by=due,
-            updated_at=now,
-            milestones=(Milestone(MilestoneCode.RECEIVED, now),),
-            received_by=submission.received_by,
-        )
+        complaint = received(submission, triage, new_code(), now)
         body = _receipt(complaint)
         record = None
         if idempotency is not None:
